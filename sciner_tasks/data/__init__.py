@@ -1,0 +1,22 @@
+"""sciner datasets: one record schema, converters for the upstream releases, shipped splits.
+
+from sciner_tasks.data import load_split, DATASETS
+sentences = load_split("scierc", "test")   # list[Sentence], offline
+"""
+
+from .registry import DATASETS, SPLITS, DatasetSpec, get_spec
+from .schema import DataError, Entity, Sentence, features
+from .store import load_spec, load_split
+
+__all__ = [
+    "DATASETS",
+    "SPLITS",
+    "DataError",
+    "DatasetSpec",
+    "Entity",
+    "Sentence",
+    "features",
+    "get_spec",
+    "load_spec",
+    "load_split",
+]

@@ -1,0 +1,145 @@
+"""`python -m sciner_tasks.data {stats,build,convert,push}`: the datasets command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from .converters import USER_FORMATS, convert, convert_user
+from .registry import DATASETS, SPLITS
+from .schema import DataError
+from .stats import format_table, split_stats
+from .store import PACKAGE_DIR, data_home, locate, read_description, read_jsonl, write_dataset
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    for name in args.datasets or list(DATASETS):
+        directory = locate(name)
+        if directory is None:
+            print(
+                f"{name}: not available here. CoNLL-2003 is not shipped (Reuters licence): "
+                "build it from your copy with `python -m sciner_tasks.data build --raw DIR "
+                "--datasets conll2003`, or load it once from the Hub with "
+                "sciner_tasks.data.load_split('conll2003', 'test').\n"
+            )
+            continue
+        spec, conversion = read_description(directory)
+        stats = {
+            split: split_stats(read_jsonl(directory / f"{split}.jsonl.gz"))
+            for split in SPLITS
+            if (directory / f"{split}.jsonl.gz").exists()
+        }
+        print(format_table(spec, stats, conversion) + "\n")
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    names = args.datasets or list(DATASETS)
+    for name in tqdm(names, desc="converting", unit="dataset"):
+        spec = DATASETS[name]
+        splits, log = convert(spec, args.raw)
+        # Data that may not be redistributed goes to the user's data home, never the package.
+        out = args.out or (PACKAGE_DIR if spec.shipped else data_home())
+        write_dataset(out / name, spec, splits, log)
+        counts = "/".join(str(len(splits[s])) for s in SPLITS)
+        tqdm.write(f"{name}: {counts} sentences -> {out / name}")
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    split_paths = {}
+    for item in args.split:
+        split, sep, path = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--split expects SPLIT=PATH, got {item!r}")
+        split_paths[split] = Path(path)
+    spec, splits, log = convert_user(
+        args.name,
+        args.format,
+        split_paths,
+        types=args.types.split(",") if args.types else None,
+        scheme=args.scheme,
+        sentence_split=args.sentence_split,
+        keep_sentences_without_entities=not args.drop_sentences_without_entities,
+        license_=args.license,
+    )
+    write_dataset(args.out / args.name, spec, splits, log)
+    for split, sentences in splits.items():
+        print(f"{args.name} {split}: {len(sentences)} sentences")
+    directory = str(args.out / args.name)
+    print(f"written to {directory}; load it with load_split({directory!r}, SPLIT)")
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from .hub import push
+
+    names = args.datasets or [name for name, spec in DATASETS.items() if spec.shipped]
+    push(names, args.repo, private=args.private)
+    print(f"pushed {', '.join(names)} to https://huggingface.co/datasets/{args.repo}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="python -m sciner_tasks.data", description=__doc__)
+    commands = main.add_subparsers(dest="command", required=True)
+
+    stats = commands.add_parser("stats", help="sentences and entities per split and type")
+    stats.add_argument("--datasets", nargs="+", help="names or dataset directories")
+    stats.set_defaults(run=cmd_stats)
+
+    build = commands.add_parser("build", help="convert the upstream releases")
+    build.add_argument("--raw", type=Path, required=True, help="folder of the raw releases")
+    build.add_argument("--datasets", nargs="+", choices=list(DATASETS))
+    build.add_argument(
+        "--out",
+        type=Path,
+        help="default: the package (shipped sets) or $SCINER_DATA_HOME (CoNLL-2003)",
+    )
+    build.set_defaults(run=cmd_build)
+
+    user = commands.add_parser("convert", help="convert your own corpus")
+    user.add_argument("--format", choices=USER_FORMATS, required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument(
+        "--split",
+        action="append",
+        required=True,
+        metavar="SPLIT=PATH",
+        help="brat folder, CoNLL file or JSONL file of one split; repeatable",
+    )
+    user.add_argument("--out", type=Path, default=data_home())
+    user.add_argument("--types", help="comma-separated labels to keep (default: all found)")
+    user.add_argument("--scheme", choices=("iob1", "iob2"), default="iob2", help="CoNLL tags")
+    user.add_argument(
+        "--sentence-split",
+        choices=("lines", "pysbd"),
+        default="lines",
+        help="brat: one sentence per line, or pysbd sentence splitting",
+    )
+    user.add_argument("--drop-sentences-without-entities", action="store_true")
+    user.add_argument("--license", default="unspecified (user data)")
+    user.set_defaults(run=cmd_convert)
+
+    hub = commands.add_parser("push", help="publish datasets to the Hugging Face Hub")
+    hub.add_argument("--repo", required=True, metavar="ORG/NAME")
+    hub.add_argument("--datasets", nargs="+", help="names or dataset directories")
+    hub.add_argument("--private", action="store_true")
+    hub.set_defaults(run=cmd_push)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (DataError, FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""brat standoff (.txt + .ann) reading: text-bound annotations (T lines) only.
+
+Relations, events, attributes and notes (R, E, A/M, N, #, *) are not entities and are
+skipped. Two quirks of real brat files are handled, not rejected: a span's text field is
+written verbatim, so a tab inside the span splits the line into more columns and a line break
+inside it continues the text on the next line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import Span, span_from_fragments
+from .schema import DataError
+
+TEXT_BOUND = re.compile(r"T\d+$")
+OTHER_ANNOTATION = re.compile(r"([REAMN]\d+|#\d*|\*)$")
+FRAGMENTS = re.compile(r"(\d+) (\d+)(?:;(\d+) (\d+))*$")
+
+
+@dataclass(frozen=True)
+class TextBound:
+    id: str
+    type: str
+    fragments: tuple[tuple[int, int], ...]
+    text: str
+    line: int
+
+
+def read_text(path: Path) -> str:
+    """The document text exactly as stored (no newline translation: offsets count '\\r')."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not valid UTF-8 ({err})") from err
+
+
+def parse_ann(path: Path) -> list[TextBound]:
+    """Parse the T lines of one .ann file; anything unrecognised is a DataError."""
+    found: list[TextBound] = []
+    in_text_field = False  # the previous line was a T line or its continuation
+    for number, line in enumerate(read_text(path).split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        columns = line.split("\t")
+        if TEXT_BOUND.match(columns[0]):
+            if len(columns) < 3:
+                raise DataError(f"{path}:{number}: T line needs 3 tab-separated columns: {line!r}")
+            type_, _, offsets = columns[1].partition(" ")
+            if not FRAGMENTS.match(offsets):
+                raise DataError(f"{path}:{number}: malformed offsets {offsets!r} in {line!r}")
+            numbers = [int(n) for n in re.findall(r"\d+", offsets)]
+            fragments = tuple(zip(numbers[::2], numbers[1::2], strict=True))
+            if any(start >= end for start, end in fragments):
+                raise DataError(f"{path}:{number}: empty or reversed fragment in {offsets!r}")
+            found.append(TextBound(columns[0], type_, fragments, "\t".join(columns[2:]), number))
+            in_text_field = True
+        elif OTHER_ANNOTATION.match(columns[0]):
+            in_text_field = False
+        elif in_text_field:  # a line break inside the previous span's text field
+            last = found[-1]
+            found[-1] = TextBound(
+                last.id, last.type, last.fragments, f"{last.text}\n{line}", last.line
+            )
+        else:
+            raise DataError(f"{path}:{number}: not a brat annotation line: {line!r}")
+    return found
+
+
+def document_spans(
+    ann_path: Path,
+    text: str,
+    keep_types: set[str],
+    drop_types: set[str],
+    errata: dict[str, str],
+    log: Counter,
+) -> list[Span]:
+    """The entity spans of one document, checked against the text.
+
+    `errata` maps '<file name>:<annotation id>' to the documented reason why its text field
+    may disagree with its offsets (the offsets are kept: they are what brat displays).
+    """
+    spans = []
+    for t in parse_ann(ann_path):
+        where = f"{ann_path}:{t.line}"
+        if t.type in drop_types:
+            log[f"dropped_type:{t.type}"] += 1
+            continue
+        if t.type not in keep_types:
+            raise DataError(
+                f"{where}: unknown entity type {t.type!r} (expected one of {sorted(keep_types)}"
+                f"{'; dropped: ' + str(sorted(drop_types)) if drop_types else ''})"
+            )
+        if max(end for _, end in t.fragments) > len(text):
+            raise DataError(
+                f"{where}: offsets {t.fragments} run past the end of the text "
+                f"({len(text)} characters)"
+            )
+        covered = " ".join(text[s:e] for s, e in t.fragments)
+        if _squash(covered) != _squash(t.text):
+            key = f"{ann_path.name}:{t.id}"
+            if key not in errata:
+                raise DataError(
+                    f"{where}: annotation {t.id} says {t.text!r} but its offsets cover {covered!r}"
+                )
+            log[f"erratum:{key}"] += 1
+        spans.append(span_from_fragments(t.fragments, t.type, text, where, log))
+    return spans
+
+
+def _squash(text: str) -> str:
+    """Whitespace-insensitive form: brat tools differ in how they write spaces and tabs."""
+    return " ".join(text.split())
