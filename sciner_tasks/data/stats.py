@@ -41,11 +41,14 @@ def format_table(spec: DatasetSpec, stats: dict[str, SplitStats], conversion: di
     def row(label: str, values) -> str:
         return f"{label:<{width}}" + "".join(f"{v:>8}" for v in values)
 
-    lines.append(row("sentences", [stats[s].sentences for s in SPLITS]))
+    def counts(of) -> list:  # "-" for a split the dataset does not have
+        return [of(stats[s]) if s in stats else "-" for s in SPLITS]
+
+    lines.append(row("sentences", counts(lambda s: s.sentences)))
     lines.append(row("sentences (study)", [reference.get((spec.name, s), "-") for s in SPLITS]))
-    lines.append(row("entities", [stats[s].entities for s in SPLITS]))
+    lines.append(row("entities", counts(lambda s: s.entities)))
     for type_ in spec.types:
-        lines.append(row(f"  {type_}", [stats[s].per_type.get(type_, 0) for s in SPLITS]))
+        lines.append(row(f"  {type_}", counts(lambda s, t=type_: s.per_type.get(t, 0))))
     if conversion:
         done = ", ".join(f"{k} {v}" for k, v in sorted(conversion.items()))
         lines.append(f"conversion: {done}")
