@@ -39,6 +39,11 @@ DIFFERS_FROM_STUDY = {
 }
 
 
+def run_convert(out, format_, name, split):
+    args = ["--format", format_, "--name", name, "--out", str(out), "--split", split]
+    return main(["convert", *args])
+
+
 @pytest.mark.parametrize("name", EXPECTED)
 def test_shipped_counts(name):
     stats = [split_stats(load_split(name, split)) for split in SPLITS]
@@ -84,19 +89,7 @@ def test_bring_your_own_brat_corpus(tmp_path, capsys):
         "T1\tAmount 9 13\t5 mg\nT2\tReagent 14 18\tNaCl\nT3\tReagent 22 27\twater\n",
         encoding="utf-8",
     )
-    code = main(
-        [
-            "convert",
-            "--format",
-            "brat",
-            "--name",
-            "labnotes",
-            "--out",
-            str(tmp_path),
-            "--split",
-            f"test={folder}",
-        ]
-    )
+    code = run_convert(tmp_path, "brat", "labnotes", f"test={folder}")
     assert code == 0
     directory = tmp_path / "labnotes"
     assert locate(str(directory)) == directory
@@ -119,44 +112,14 @@ def test_bring_your_own_brat_corpus(tmp_path, capsys):
 def test_bring_your_own_conll_and_jsonl(tmp_path):
     conll = tmp_path / "mine.conll"
     conll.write_text("Marie B-Scientist\nCurie I-Scientist\nwon O\n\nOK O\n", encoding="utf-8")
-    assert (
-        main(
-            [
-                "convert",
-                "--format",
-                "conll",
-                "--name",
-                "c",
-                "--out",
-                str(tmp_path),
-                "--split",
-                f"dev={conll}",
-            ]
-        )
-        == 0
-    )
+    assert run_convert(tmp_path, "conll", "c", f"dev={conll}") == 0
     dev = load_split(str(tmp_path / "c"), "dev")
     assert [(e.type, e.text) for e in dev[0].entities] == [("Scientist", "Marie Curie")]
     assert len(dev) == 2
 
     records = tmp_path / "mine.jsonl"
     records.write_text("".join(s.to_json() + "\n" for s in dev), encoding="utf-8")
-    assert (
-        main(
-            [
-                "convert",
-                "--format",
-                "jsonl",
-                "--name",
-                "j",
-                "--out",
-                str(tmp_path),
-                "--split",
-                f"test={records}",
-            ]
-        )
-        == 0
-    )
+    assert run_convert(tmp_path, "jsonl", "j", f"test={records}") == 0
     again = load_split(str(tmp_path / "j"), "test")
     assert [(s.id, s.split, s.entities) for s in again] == [
         ("j-test-00000", "test", dev[0].entities),
@@ -167,19 +130,7 @@ def test_bring_your_own_conll_and_jsonl(tmp_path):
 def test_cli_reports_bad_input_as_one_error_line(tmp_path, capsys):
     conll = tmp_path / "bad.conll"
     conll.write_text("Marie B-\n", encoding="utf-8")
-    code = main(
-        [
-            "convert",
-            "--format",
-            "conll",
-            "--name",
-            "c",
-            "--out",
-            str(tmp_path),
-            "--split",
-            f"test={conll}",
-        ]
-    )
+    code = run_convert(tmp_path, "conll", "c", f"test={conll}")
     assert code == 1
     assert re.match(
         r"error: .*bad.conll:1: token 1 has malformed tag 'B-'", capsys.readouterr().err

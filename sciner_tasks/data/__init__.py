@@ -4,7 +4,7 @@ from sciner_tasks.data import load_split, DATASETS
 sentences = load_split("scierc", "test")   # list[Sentence], offline
 """
 
-from .registry import DATASETS, SPLITS, DatasetSpec, get_spec
+from .registry import DATASETS, SPLITS, DatasetSpec
 from .schema import DataError, Entity, Sentence, features
 from .store import load_spec, load_split
 
@@ -16,7 +16,6 @@ __all__ = [
     "Entity",
     "Sentence",
     "features",
-    "get_spec",
     "load_spec",
     "load_split",
 ]

@@ -97,8 +97,6 @@ def dataset_card(names: list[str], repo_id: str) -> str:
         body += [f"- Citation: {spec.citation}"]
         if spec.dropped_types:
             body.append(f"- Upstream types not kept: {', '.join(spec.dropped_types)}")
-        if spec.notes:
-            body.append(f"- Notes: {spec.notes}")
         types = ", ".join(f"`{label}` ({words})" for label, words in spec.types.items())
         body += [f"- Entity types: {types}", ""]
         stats = {split: split_stats(load_split(name, split)) for split in SPLITS}

@@ -23,7 +23,6 @@ class DatasetSpec:
     shipped: bool = True
     # '<file>:<annotation id>' -> why its brat text field may disagree with its offsets.
     errata: dict[str, str] = field(default_factory=dict)
-    notes: str = ""
 
 
 def _same(*labels: str) -> dict[str, str]:
@@ -187,9 +186,3 @@ for _domain, _labels in CROSSNER_TYPES.items():
         )
     )
 
-
-def get_spec(name: str) -> DatasetSpec:
-    try:
-        return DATASETS[name]
-    except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
