@@ -65,6 +65,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         sentence_split=args.sentence_split,
         keep_sentences_without_entities=not args.drop_sentences_without_entities,
         license_=args.license,
+        domain=args.domain,
     )
     write_dataset(args.out / args.name, spec, splits, log)
     for split, sentences in splits.items():
@@ -122,6 +123,7 @@ def parser() -> argparse.ArgumentParser:
     )
     user.add_argument("--drop-sentences-without-entities", action="store_true")
     user.add_argument("--license", default="unspecified (user data)")
+    user.add_argument("--domain", default="", help="named by the general prompt, e.g. chemistry")
     user.set_defaults(run=cmd_convert)
 
     hub = commands.add_parser("push", help="publish datasets to the Hugging Face Hub")

@@ -334,6 +334,7 @@ def convert_user(
     sentence_split: str = "lines",
     keep_sentences_without_entities: bool = True,
     license_: str = "unspecified (user data)",
+    domain: str = "",
 ) -> tuple[DatasetSpec, Splits, Counter]:
     """Convert a user's corpus (brat folder, CoNLL file or JSONL in our schema per split)."""
     if format_ not in USER_FORMATS:
@@ -349,6 +350,7 @@ def convert_user(
         name=name,
         title=name,
         types={label: verbalise(label) for label in labels},
+        domain=domain,
         citation="",
         source=", ".join(f"{split}: {path}" for split, path in split_paths.items()),
         license=license_,

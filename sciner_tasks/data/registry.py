@@ -13,6 +13,8 @@ class DatasetSpec:
     title: str
     # Canonical label (as in the source) -> verbalisation used in prompts, in prompt order.
     types: dict[str, str]
+    # The domain named by the general (EasyInstruct) prompt; "" drops "{domain} domain".
+    domain: str
     citation: str
     source: str  # upstream repository and the folder of ../shared/data/raw it is read from
     license: str
@@ -57,6 +59,14 @@ CROSSNER_TYPES = {
     "university",
 }
 
+CROSSNER_DOMAINS = {
+    "ai": "artificial intelligence",
+    "literature": "literature",
+    "music": "music",
+    "politics": "politics",
+    "science": "natural science",
+}
+
 CROSSNER_CITATION = (
     "Liu et al. 2021, CrossNER: Evaluating Cross-Domain Named Entity Recognition, AAAI"
 )
@@ -80,6 +90,7 @@ _register(
             "OtherScientificTerm": "other scientific term",
             "Task": "task",
         },
+        domain="scientific",
         citation="Luan et al. 2018, Multi-Task Identification of Entities, Relations, and "
         "Coreference for Scientific Knowledge Graph Construction, EMNLP",
         source="authors' processed DyGIE JSON (github JerryHao2001/thesis-tanl @ 79612fe, "
@@ -92,6 +103,7 @@ _register(
         name="stem_ecr",
         title="STEM-ECR",
         types=_same("Data", "Material", "Method", "Process"),
+        domain="scientific",
         dropped_types=("Task", "Object", "Result"),
         keep_sentences_without_entities=False,
         citation="D'Souza et al. 2020, The STEM-ECR Dataset: Grounding Scientific Entity "
@@ -113,6 +125,7 @@ _register(
             "MeasuredEntity": "measured entity",
             "Qualifier": "qualifier",
         },
+        domain="scientific",
         keep_sentences_without_entities=False,
         citation="Harper et al. 2021, SemEval-2021 Task 8: MeasEval - Extracting Counts and "
         "Measurements and their Related Contexts, SemEval",
@@ -145,6 +158,7 @@ _register(
             "Mention": "mention",
             "pH": "pH",
         },
+        domain="biology",
         dropped_types=("Misc", "Unit"),
         citation="Kulkarni et al. 2018, An Annotated Corpus for Machine Reading of "
         "Instructions in Wet Lab Protocols, NAACL",
@@ -166,6 +180,7 @@ _register(
             "LOC": "location",
             "MISC": "miscellaneous",
         },
+        domain="news",
         shipped=False,
         citation="Tjong Kim Sang and De Meulder 2003, Introduction to the CoNLL-2003 Shared "
         "Task: Language-Independent Named Entity Recognition, CoNLL",
@@ -180,6 +195,7 @@ for _domain, _labels in CROSSNER_TYPES.items():
             name=f"crossner_{_domain}",
             title=f"CrossNER {_domain}",
             types={label: CROSSNER_VERBALISATIONS.get(label, label) for label in _labels.split()},
+            domain=CROSSNER_DOMAINS[_domain],
             citation=CROSSNER_CITATION,
             source=f"github zliucr/CrossNER @ 2e7ba2a; raw folder crossner/ner_data/{_domain}",
             license="MIT",
