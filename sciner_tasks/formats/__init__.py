@@ -1,0 +1,31 @@
+"""Prompt formats: how each model family is asked for entities and how its answers are read.
+
+from sciner_tasks.formats import get_format
+fmt = get_format("uniner")
+queries = fmt.queries(sentence.text, spec.types, spec.domain)   # one per generation
+parsed = fmt.parse(model_output, queries[0], spec.types)         # (label, text) pairs
+"""
+
+from .base import BAICHUAN2_CHAT, LLAMA2_CHAT, Demonstration, Parsed, PromptFormat, Query
+from .general import GeneralFormat
+from .iepile import IEPileFormat
+from .uniner import UniNERFormat
+from .yayi import YayiFormat
+
+FORMATS: dict[str, PromptFormat] = {
+    "general": GeneralFormat(),
+    "uniner": UniNERFormat(),
+    "iepile": IEPileFormat("iepile", LLAMA2_CHAT),
+    "iepile_baichuan2": IEPileFormat("iepile_baichuan2", BAICHUAN2_CHAT),
+    "yayi": YayiFormat(),
+}
+
+
+def get_format(name: str) -> PromptFormat:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise KeyError(f"unknown prompt format {name!r}; known: {', '.join(FORMATS)}") from None
+
+
+__all__ = ["FORMATS", "Demonstration", "Parsed", "PromptFormat", "Query", "get_format"]
