@@ -42,7 +42,8 @@ def chunks(labels: Sequence[str], split_num: int = SPLIT_NUM) -> list[list[str]]
     when it has at least split_num // 2 types, else it joins the last chunk."""
     groups = [list(labels[i : i + split_num]) for i in range(0, len(labels), split_num)]
     if len(groups) > 1 and len(groups[-1]) < split_num // 2:
-        groups[-2] += groups.pop()
+        remainder = groups.pop()
+        groups[-1] += remainder
     return groups
 
 

@@ -10,11 +10,15 @@ act as : and ,. Nesting deeper than MAX_DEPTH is cut off (and reported as incomp
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 MAX_DEPTH = 32
 CLOSERS = {"[": "]", "{": "}"}
+# JSON's \uXXXX and Python repr's \xXX and \UXXXXXXXX.
+HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+HEX = "0123456789abcdefABCDEF"
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/"}
 COLONS = ":："
 COMMAS = ",，"
@@ -112,9 +116,12 @@ class _Scanner:
                 return "".join(out), True
             if char == "\\" and self.i + 1 < len(self.text):
                 code = self.text[self.i + 1]
-                if code == "u" and self._hex(self.i + 2):
-                    out.append(chr(int(self.text[self.i + 2 : self.i + 6], 16)))
-                    self.i += 6
+                width = HEX_ESCAPES.get(code, 0)
+                digits = self.text[self.i + 2 : self.i + 2 + width]
+                if width and len(digits) == width and all(c in HEX for c in digits):
+                    if int(digits, 16) <= sys.maxunicode:
+                        out.append(chr(int(digits, 16)))
+                    self.i += 2 + width
                     continue
                 out.append(ESCAPES.get(code, code))
                 self.i += 2
@@ -123,10 +130,6 @@ class _Scanner:
             self.i += 1
         self.clean = False
         return None, False  # an unterminated string is cut off, never half-kept
-
-    def _hex(self, start: int) -> bool:
-        digits = self.text[start : start + 4]
-        return len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits)
 
     def bare(self) -> tuple[str | None, bool]:
         start = self.i

@@ -1,0 +1,129 @@
+"""Prompt tokens per sentence and lm-eval harness overhead, per dataset and prompt format.
+
+For each (dataset, format) it renders the first N test sentences' queries, counts their prompt
+tokens with the model's tokenizer, then generates the same queries twice, side by side in one
+process: through lm-eval (`simple_evaluate`, hf backend, the sciner task) and by calling the
+same model's `generate` directly with the same greedy settings and stop sequences. The ratio
+of the two wall times is the harness overhead (1.0 = none).
+
+    python bench/harness_overhead.py --sentences 4 --datasets scierc wlpc --out bench/results
+
+Defaults use the embedded SmolLM2-135M-Instruct on the CPU (`python -m sciner_tasks.models
+path smollm2`); pass --model for another local folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from sciner_tasks.formats import FORMATS
+from sciner_tasks.harness import build_docs
+from sciner_tasks.models import MODELS, prepare_smollm2
+from sciner_tasks.taskgen import max_gen_toks, task_name
+
+
+def chat_prompt(tokenizer, doc: dict, apply_chat_template: bool) -> str:
+    if not apply_chat_template:
+        return doc["prompt"]
+    messages = [{"role": "user", "content": doc["prompt"]}]
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+
+
+def direct_generate(model, tokenizer, prompts: list[str], stop: tuple[str, ...], budget: int):
+    """Greedy generation one prompt at a time, cut at the first stop sequence (as lm-eval)."""
+    import torch
+
+    outputs = []
+    for prompt in prompts:
+        ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            generated = model.generate(
+                **ids,
+                max_new_tokens=budget,
+                do_sample=False,
+                stop_strings=list(stop) or None,
+                tokenizer=tokenizer,
+                pad_token_id=tokenizer.eos_token_id,
+            )
+        text = tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+        for s in stop:
+            text = text.split(s)[0]
+        outputs.append(text)
+    return outputs
+
+
+def run(model_path: Path, datasets: list[str], formats: list[str], sentences: int) -> list[dict]:
+    import lm_eval
+    import torch
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(model_path)
+    model = AutoModelForCausalLM.from_pretrained(model_path, torch_dtype=torch.float32)
+    model.eval()
+    lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1)
+    rows = []
+    for dataset in datasets:
+        for format_name in formats:
+            docs = build_docs(dataset, format_name, "0shot")
+            keep = sorted({d["sentence_id"] for d in docs})[:sentences]
+            docs = [d for d in docs if d["sentence_id"] in keep]
+            chat = format_name == "general"
+            prompts = [chat_prompt(tokenizer, d, chat) for d in docs]
+            tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts)
+            budget = max_gen_toks(dataset, format_name)
+            started = time.perf_counter()
+            lm_eval.simple_evaluate(
+                model=lm, tasks=[task_name(dataset, "0shot", format_name)], limit=len(docs),
+                apply_chat_template=chat, bootstrap_iters=0,
+            )
+            harness_s = time.perf_counter() - started
+            started = time.perf_counter()
+            direct_generate(model, tokenizer, prompts, FORMATS[format_name].stop, budget)
+            direct_s = time.perf_counter() - started
+            rows.append({
+                "dataset": dataset, "format": format_name, "sentences": len(keep),
+                "queries": len(docs), "prompt_tokens_per_sentence": tokens / len(keep),
+                "harness_s": round(harness_s, 2), "direct_s": round(direct_s, 2),
+                "overhead_ratio": round(harness_s / direct_s, 3),
+            })
+            print(json.dumps(rows[-1]))
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    head = "| dataset | format | queries/sentence | prompt tokens/sentence | lm-eval s | direct s | ratio |"
+    lines = [head, "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['dataset']} | {r['format']} | {r['queries'] / r['sentences']:.1f} | "
+            f"{r['prompt_tokens_per_sentence']:.0f} | {r['harness_s']} | {r['direct_s']} | "
+            f"{r['overhead_ratio']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, help="local model folder (default: SmolLM2)")
+    parser.add_argument("--datasets", nargs="+", default=["scierc", "stem_ecr", "measeval", "wlpc"])
+    parser.add_argument("--formats", nargs="+", default=list(FORMATS))
+    parser.add_argument("--sentences", type=int, default=4)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    model_path = args.model or prepare_smollm2()
+    rows = run(model_path, args.datasets, args.formats, args.sentences)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "harness_overhead.json").write_text(json.dumps(rows, indent=2) + "\n")
+    table = markdown(rows)
+    (args.out / "harness_overhead.md").write_text(table + "\n")
+    print(table)
+    print(f"model: {model_path} ({MODELS['smollm2'].hub_id} unless --model)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""The lm-eval side of sciner: documents, prompts, per-document results and corpus metrics.
+
+Every generated task YAML (sciner_tasks/tasks/) points at these functions through the
+task folder's `utils.py`. One lm-eval document is one generation request (a `Query`): the
+general and YAYI formats ask once per sentence, UniNER once per (sentence, type) and IEPile
+once per chunk of types. Documents carry their sentence's id and gold entities, and the
+aggregations regroup the requests by sentence before scoring, so every metric is the exact
+corpus micro score over sentences whatever the format.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .data import Sentence, load_spec, load_split
+from .formats import Demonstration, Query, get_format
+from .scoring import Counts, aggregate, score_sentence
+
+REGIMES = {"0shot": 0, "1shot": 1}
+SAMPLERS = ("random", "knn")
+DEFAULT_SEED = 1234
+BOOTSTRAP_ITERATIONS = 1000
+
+
+def demonstration(sentence: Sentence) -> Demonstration:
+    return Demonstration(sentence.text, tuple((e.type, e.text) for e in sentence.entities))
+
+
+def random_demonstrations(
+    test: Sequence[Sentence], train: Sequence[Sentence], shots: int, seed: int
+) -> list[list[Sentence]]:
+    """`shots` train sentences per test sentence, drawn by a generator seeded with the seed
+    and the sentence id, so a draw does not depend on --limit or document order."""
+    return [random.Random(f"{seed}:{s.id}").sample(list(train), shots) for s in test]
+
+
+WORD_RE = re.compile(r"\w+")
+
+
+def knn_demonstrations(
+    test: Sequence[Sentence], train: Sequence[Sentence], shots: int
+) -> list[list[Sentence]]:
+    """The `shots` train sentences most similar to each test sentence (TF-IDF cosine over
+    lowercased words; ties broken by train order)."""
+    documents = [Counter(WORD_RE.findall(s.text.lower())) for s in train]
+    frequency = Counter(word for doc in documents for word in doc)
+    idf = {w: math.log((1 + len(documents)) / (1 + n)) + 1 for w, n in frequency.items()}
+
+    def weigh(counts: Counter) -> dict[str, float]:
+        weights = {w: c * idf.get(w, 0.0) for w, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        return {w: v / norm for w, v in weights.items()}
+
+    vectors = [weigh(doc) for doc in documents]
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for index, vector in enumerate(vectors):
+        for word, weight in vector.items():
+            postings[word].append((index, weight))
+    chosen = []
+    for sentence in test:
+        similarity: dict[int, float] = defaultdict(float)
+        for word, weight in weigh(Counter(WORD_RE.findall(sentence.text.lower()))).items():
+            for index, other in postings.get(word, ()):
+                similarity[index] += weight * other
+        ranked = sorted(range(len(train)), key=lambda i: (-similarity.get(i, 0.0), i))
+        chosen.append([train[i] for i in ranked[:shots]])
+    return chosen
+
+
+def build_docs(
+    dataset: str,
+    format_name: str,
+    regime: str,
+    sampler: str = "random",
+    seed: int = DEFAULT_SEED,
+    split: str = "test",
+) -> list[dict[str, Any]]:
+    """The lm-eval documents of one task: one per query, in sentence order."""
+    if regime not in REGIMES:
+        raise ValueError(f"unknown regime {regime!r}; expected one of {list(REGIMES)}")
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
+    spec = load_spec(dataset)
+    prompt_format = get_format(format_name)
+    sentences = load_split(dataset, split)
+    shots = REGIMES[regime]
+    demos: list[list[Sentence]] = [[] for _ in sentences]
+    if shots:
+        train = load_split(dataset, "train")
+        demos = (
+            random_demonstrations(sentences, train, shots, seed)
+            if sampler == "random"
+            else knn_demonstrations(sentences, train, shots)
+        )
+    docs = []
+    for sentence, shot in zip(sentences, demos, strict=True):
+        queries = prompt_format.queries(
+            sentence.text, spec.types, spec.domain, [demonstration(s) for s in shot]
+        )
+        gold = [(e.type, e.text) for e in sentence.entities]
+        for index, query in enumerate(queries):
+            docs.append(
+                {
+                    "id": f"{sentence.id}#{index}",
+                    "dataset": dataset,
+                    "format": format_name,
+                    "sentence_id": sentence.id,
+                    "text": sentence.text,
+                    "prompt": query.prompt,
+                    "query_types": list(query.types),
+                    "target": prompt_format.target(query, gold, spec.types),
+                    "entities": [
+                        {"start": e.start, "end": e.end, "type": e.type, "text": e.text}
+                        for e in sentence.entities
+                    ],
+                    "demonstrations": [s.id for s in shot],
+                }
+            )
+    return docs
+
+
+def load_docs(
+    sciner_dataset: str,
+    sciner_format: str,
+    sciner_regime: str,
+    sampler: str = "random",
+    seed: int = DEFAULT_SEED,
+    **_ignored: Any,
+):
+    """`custom_dataset` of every sciner task. lm-eval calls it with the task's
+    dataset_kwargs plus --metadata and the model arguments, hence the ignored rest;
+    `--metadata '{"sampler": "knn"}'` switches the 1-shot demonstration sampler."""
+    import datasets
+
+    docs = build_docs(sciner_dataset, sciner_format, sciner_regime, sampler, int(seed))
+    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+
+
+def doc_to_text(doc: dict[str, Any]) -> str:
+    return doc["prompt"]
+
+
+def doc_to_target(doc: dict[str, Any]) -> str:
+    return doc["target"]
+
+
+@functools.cache
+def dataset_types(dataset: str) -> dict[str, str]:
+    return load_spec(dataset).types
+
+
+def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, Any]:
+    """Parse one generation with the document's format; every metric gets the same item
+    (the aggregations regroup items by sentence)."""
+    query = Query(doc["prompt"], tuple(doc["query_types"]))
+    parsed = get_format(doc["format"]).parse(results[0], query, dataset_types(doc["dataset"]))
+    item = {
+        "sentence_id": doc["sentence_id"],
+        "text": doc["text"],
+        "entities": doc["entities"],
+        "predictions": [list(p) for p in parsed.entities],
+        "failed": parsed.failed,
+    }
+    return dict.fromkeys(METRICS, item)
+
+
+def sentence_scores(items: Iterable[dict[str, Any]]):
+    """Regroup per-query items by sentence and score each sentence once."""
+    by_sentence: dict[str, dict[str, Any]] = {}
+    for item in items:
+        merged = by_sentence.setdefault(
+            item["sentence_id"],
+            {"text": item["text"], "entities": item["entities"], "predictions": []},
+        )
+        merged["predictions"] += [tuple(p) for p in item["predictions"]]
+    return [
+        score_sentence(s["entities"], s["predictions"], s["text"]) for s in by_sentence.values()
+    ]
+
+
+def f1(items) -> float:
+    return aggregate(sentence_scores(items)).f1
+
+
+def precision(items) -> float:
+    return aggregate(sentence_scores(items)).precision
+
+
+def recall(items) -> float:
+    return aggregate(sentence_scores(items)).recall
+
+
+def normalised_f1(items) -> float:
+    return aggregate(sentence_scores(items)).normalised_f1
+
+
+def hallucination_rate(items) -> float:
+    return aggregate(sentence_scores(items)).hallucination_rate
+
+
+def parse_failure_rate(items) -> float:
+    items = list(items)
+    return sum(bool(i["failed"]) for i in items) / len(items) if items else 0.0
+
+
+def f1_stderr(items, iterations: int = BOOTSTRAP_ITERATIONS, seed: int = DEFAULT_SEED) -> float:
+    """Bootstrap standard error of corpus micro-F1, resampling sentences (not queries).
+
+    lm-eval only bootstraps its own aggregation functions, and resampling its documents
+    would resample UniNER's per-type queries; reported as metric `f1_stderr`, which also
+    fills lm-eval's `f1_stderr` column (it is computed after `f1`, see METRICS)."""
+    counts = [s.strict for s in sentence_scores(items)]
+    if len(counts) < 2:
+        return float("nan")
+    rng = random.Random(seed)
+    values = []
+    for _ in range(iterations):
+        tp = fp = fn = 0
+        for c in rng.choices(counts, k=len(counts)):
+            tp, fp, fn = tp + c.tp, fp + c.fp, fn + c.fn
+        values.append(Counts(tp, fp, fn).f1)
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+# Order matters: lm-eval writes "N/A" into `f1_stderr` while aggregating `f1`, and our
+# `f1_stderr` metric, aggregated afterwards, overwrites it with the bootstrap estimate.
+METRICS = {
+    "f1": f1,
+    "f1_stderr": f1_stderr,
+    "precision": precision,
+    "recall": recall,
+    "normalised_f1": normalised_f1,
+    "hallucination_rate": hallucination_rate,
+    "parse_failure_rate": parse_failure_rate,
+}

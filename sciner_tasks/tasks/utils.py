@@ -1,0 +1,15 @@
+"""lm-eval loads this file by path (`!function utils.<name>`): only absolute imports work."""
+
+from sciner_tasks.harness import (  # noqa: F401
+    doc_to_target,
+    doc_to_text,
+    f1,
+    f1_stderr,
+    hallucination_rate,
+    load_docs,
+    normalised_f1,
+    parse_failure_rate,
+    precision,
+    process_results,
+    recall,
+)
