@@ -201,4 +201,3 @@ for _domain, _labels in CROSSNER_TYPES.items():
             license="MIT",
         )
     )
-
