@@ -160,12 +160,17 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
     (the aggregations regroup items by sentence)."""
     query = Query(doc["prompt"], tuple(doc["query_types"]))
     parsed = get_format(doc["format"]).parse(results[0], query, dataset_types(doc["dataset"]))
+    asked = [e for e in doc["entities"] if e["type"] in query.types]
+    per_type = score_sentence(asked, parsed.entities, doc["text"]).per_type
     item = {
         "sentence_id": doc["sentence_id"],
         "text": doc["text"],
         "entities": doc["entities"],
         "predictions": [list(p) for p in parsed.entities],
         "failed": parsed.failed,
+        # Strict counts of this generation per type it asked about (or predicted), so the
+        # logged samples show per-type figures without re-scoring.
+        "per_type": {t: [c.tp, c.fp, c.fn] for t, c in sorted(per_type.items())},
     }
     return dict.fromkeys(METRICS, item)
 

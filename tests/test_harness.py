@@ -63,6 +63,14 @@ def test_aggregations_regroup_queries_into_exact_sentence_scores(format_name):
         assert 0.99 < harness.recall(items) < 1.0  # protocols de-duplicate answers
 
 
+def test_per_type_counts_of_a_generation_cover_only_what_it_asked():
+    docs = harness.build_docs("scierc", "uniner", "0shot")
+    doc = next(d for d in docs if d["query_types"] == ["Task"] and d["entities"])
+    item = harness.process_results(doc, [' ["nothing here"]'])["f1"]
+    tasks = sum(e["type"] == "Task" for e in doc["entities"])
+    assert item["per_type"] == {"Task": [0, 1, tasks]}
+
+
 def test_parse_failures_and_f1_of_empty_answers():
     docs = harness.build_docs("crossner_politics", "uniner", "0shot")[:18]
     items = [harness.process_results(d, ["I cannot answer."])["f1"] for d in docs]

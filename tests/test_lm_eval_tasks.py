@@ -124,4 +124,4 @@ def test_every_format_end_to_end_on_smollm2(smollm2, tmp_path):
     assert len(samples) == len(general + raw)
     record = json.loads(samples[0].read_text(encoding="utf-8").splitlines()[0])
     item = record["f1"]
-    assert {"sentence_id", "text", "entities", "predictions", "failed"} <= set(item)
+    assert {"sentence_id", "text", "entities", "predictions", "failed", "per_type"} <= set(item)
