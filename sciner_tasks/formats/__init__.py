@@ -1,21 +1,26 @@
 """Prompt formats: how each model family is asked for entities and how its answers are read.
 
-from sciner_tasks.formats import get_format
-fmt = get_format("uniner")
-queries = fmt.queries(sentence.text, spec.types, spec.domain)   # one per generation
-parsed = fmt.parse(model_output, queries[0], spec.types)         # (label, text) pairs
+    from sciner_tasks.formats import get_format
+    fmt = get_format("uniner")
+    queries = fmt.queries(sentence.text, spec.types, spec.domain)  # one per generation
+    parsed = fmt.parse(model_output, queries[0], spec.types)  # (label, text) pairs, failed
+
+`general` is EasyInstruct's prompt for vanilla chat LLMs; `uniner`, `iepile` (Llama2-chat
+adapter), `iepile_baichuan2` (the same protocol in Baichuan2's markers) and `yayi` are the
+protocols the IE-specialised models were trained with.
 """
 
-from .base import BAICHUAN2_CHAT, LLAMA2_CHAT, Demonstration, Parsed, PromptFormat, Query
+from .base import Demonstration, Parsed, PromptFormat, Query
 from .general import GeneralFormat
 from .iepile import IEPileFormat
+from .templates import BAICHUAN2_CHAT
 from .uniner import UniNERFormat
 from .yayi import YayiFormat
 
 FORMATS: dict[str, PromptFormat] = {
     "general": GeneralFormat(),
     "uniner": UniNERFormat(),
-    "iepile": IEPileFormat("iepile", LLAMA2_CHAT),
+    "iepile": IEPileFormat(),
     "iepile_baichuan2": IEPileFormat("iepile_baichuan2", BAICHUAN2_CHAT),
     "yayi": YayiFormat(),
 }

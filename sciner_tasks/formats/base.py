@@ -5,6 +5,10 @@ render their documents with `queries`, SFT renders training examples with `queri
 `target`, and the tasks and the leaderboard read answers with `parse`. `types` is always a
 dataset's ordered mapping canonical label -> verbalisation (sciner_tasks.data.registry):
 prompts show verbalisations, `parse` maps them back to canonical labels.
+
+`Parsed.failed` means the output was not a complete, well-formed answer of the format: no
+answer found, cut off, syntax that had to be repaired, or values of the wrong shape. What could
+be recovered is still in `entities` and is scored, so a failure costs only what was lost.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from .literal import read_literal
 
 
 @dataclass(frozen=True)
@@ -33,38 +39,12 @@ class Query:
 @dataclass(frozen=True)
 class Parsed:
     entities: tuple[tuple[str, str], ...]  # (canonical label, text) predictions
-    # The output was not a complete, well-formed answer of the format. What could be
-    # recovered from it is still in `entities` (and scored).
-    failed: bool
-
-
-def type_key(name: str) -> str:
-    return " ".join(name.casefold().replace("_", " ").split())
-
-
-def label_of(name: str, types: Mapping[str, str]) -> str:
-    """The canonical label a model meant by `name` (a verbalisation or a label, any case);
-    an unknown name is returned as written, so it still counts, as a false positive."""
-    wanted = type_key(name)
-    for label, words in types.items():
-        if wanted in (type_key(words), type_key(label)):
-            return label
-    return name.strip()
-
-
-def entities_of(query: Query, entities: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The gold (label, text) pairs a query asks about, in order."""
-    return [(label, text) for label, text in entities if label in query.types]
-
-
-def unique(items: Sequence[str]) -> list[str]:
-    """Items without repeats, first occurrence order."""
-    return list(dict.fromkeys(items))
+    failed: bool  # not a complete, well-formed answer (what was recovered still counts)
 
 
 class PromptFormat(ABC):
     name: str
-    stop: tuple[str, ...]
+    stop: tuple[str, ...]  # stop sequences for generation
     # True: `Query.prompt` is a user message for the model's chat template (lm-eval
     # --apply_chat_template); False: it already is the model's own conversation string.
     chat: bool
@@ -76,52 +56,68 @@ class PromptFormat(ABC):
         types: Mapping[str, str],
         domain: str = "",
         demonstrations: Sequence[Demonstration] = (),
-    ) -> list[Query]: ...
+    ) -> list[Query]:
+        """The generation requests for one sentence, in order."""
 
     @abstractmethod
     def target(
         self, query: Query, entities: Sequence[tuple[str, str]], types: Mapping[str, str]
     ) -> str:
-        """The ideal completion of `query` for a sentence with these gold entities."""
+        """The ideal completion of `query` for a sentence with these gold (label, text)
+        entities; only the labels the query asks about are kept."""
 
     @abstractmethod
-    def parse(self, output: str, query: Query, types: Mapping[str, str]) -> Parsed: ...
+    def parse(self, output: str, query: Query, types: Mapping[str, str]) -> Parsed:
+        """The (label, text) predictions in a model output. Never raises."""
 
 
-@dataclass(frozen=True)
-class TurnTemplate:
-    """A model's own single-user-message conversation markup, for raw-string formats.
-
-    `first` wraps the first user turn, `later` every later one (e.g. without the system
-    prompt), `answer_end` closes an assistant answer given in the prompt (a demonstration).
-    """
-
-    first: str
-    later: str
-    answer_end: str
-
-    def render(self, demonstrations: Sequence[tuple[str, str]], user: str) -> str:
-        """Earlier (user, answer) turns, then the user turn the model answers."""
-        turns = [user for user, _ in demonstrations] + [user]
-        out = []
-        for index, message in enumerate(turns):
-            out.append((self.first if index == 0 else self.later).format(message=message))
-            if index < len(demonstrations):
-                out.append(demonstrations[index][1] + self.answer_end)
-        return "".join(out)
+def type_key(name: str) -> str:
+    """Case, underscores and runs of whitespace do not distinguish type names."""
+    return " ".join(name.casefold().replace("_", " ").split())
 
 
-# Llama2-chat (IEPile's Llama2 base): the anchors' single-turn form; later turns start a new
-# <s>[INST] block after the previous answer's </s>.
-LLAMA2_CHAT = TurnTemplate(
-    first="[INST] <<SYS>>\nYou are a helpful assistant. 你是一个乐于助人的助手。\n<</SYS>>\n\n"
-    "{message}[/INST]",
-    later="<s>[INST] {message}[/INST]",
-    answer_end="</s>",
-)
-# Baichuan2 turn markers (anchors: YAYI-UIE); Baichuan2 puts no separator after an answer.
-BAICHUAN2_CHAT = TurnTemplate(
-    first="<reserved_13>{message}<reserved_14>",
-    later="<reserved_13>{message}<reserved_14>",
-    answer_end="",
-)
+def label_of(name: str, types: Mapping[str, str]) -> str:
+    """The canonical label a model meant by `name`: a verbalisation (what the prompt showed,
+    so it wins a tie) or a canonical label, in any case and spacing. An unknown name is
+    returned exactly as the model wrote it, so it still counts, as a false positive."""
+    wanted = type_key(name)
+    for label, words in types.items():
+        if type_key(words) == wanted:
+            return label
+    for label in types:
+        if type_key(label) == wanted:
+            return label
+    return name
+
+
+def asked(labels: Sequence[str], entities: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The gold (label, text) pairs whose label is among `labels`, in order."""
+    return [(label, text) for label, text in entities if label in labels]
+
+
+def type_lists(
+    labels: Sequence[str], entities: Sequence[tuple[str, str]], types: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """{verbalised type: [entity texts]} for every label, in order, duplicates kept."""
+    return {types[label]: [text for lab, text in entities if lab == label] for label in labels}
+
+
+def parse_type_lists(output: str, types: Mapping[str, str]) -> Parsed:
+    """Read a {type: [entities]} answer (IEPile, YAYI-UIE): the first object in the output.
+    A lone string stands for a one-entity list; other non-list values and non-string items
+    are skipped. Each skip, like any repair, marks the answer failed."""
+    literal = read_literal(output, "{")
+    if not isinstance(literal.value, dict):
+        return Parsed((), True)
+    found: list[tuple[str, str]] = []
+    malformed = False
+    for key, values in literal.value.items():
+        if isinstance(values, str):
+            values, malformed = [values], True
+        if not isinstance(values, list):
+            malformed = True
+            continue
+        strings = [item for item in values if isinstance(item, str)]
+        malformed = malformed or len(strings) != len(values)
+        found += [(label_of(key, types), text) for text in strings]
+    return Parsed(tuple(found), malformed or not literal.complete)

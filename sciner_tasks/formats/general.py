@@ -1,22 +1,37 @@
 """The general format: EasyInstruct's NER prompt, used for every vanilla chat LLM.
 
-Reproduces EasyInstruct's NERPrompt text (anchors.md): the instruction naming the domain and
-the entity types (verbalised, joined by ', '), the output form
-[{'E': type, 'W': entity}, ...] in single-quoted Python-literal style, then
-"Input: {text}\\nOutput: ". Without a domain, "{domain} domain " is dropped. One query per
-sentence asks for every type; the prompt is a user message for the model's chat template.
+Reproduces EasyInstruct's NER prompt (anchors.md) character for character: the instruction
+naming the domain and the entity types (verbalised, joined by ', '), the output form
+[{'E': type, 'W': entity}, ...], then "Input: {text}\\nOutput: ". Without a domain,
+"{domain} domain " is dropped. One query per sentence asks for every type; the prompt is a
+user message for the model's chat template (`chat = True`).
 
-1-shot (our choice; the anchors do not fix it): each demonstration is written as
-"Input: {demo}\\nOutput: {its answer}\\n\\n" before the final "Input:", inside the same user
-message, so a chat model sees one turn whatever the number of shots.
+Our choices where the anchors are silent:
+- 1-shot: each demonstration is written as "Input: {text}\\nOutput: {gold answer}\\n\\n"
+  between the instruction and the final "Input:", inside the same user message, so a chat
+  model sees one turn whatever the number of shots.
+- The gold answer (`target`, also the demonstrations' answers) is the list in the
+  single-quoted Python-literal style the prompt shows, written with repr() so quotes and
+  backslashes in entity texts are escaped; [] when there is none. Duplicates are kept.
+- Stop: only "\\nInput:" (a model inventing the next example). EasyInstruct sets none; the
+  chat template's end-of-turn ends an answer, and "\\n\\n" would cut off the usual chat
+  preamble ("Sure! Here are the entities:\\n\\n[...]") before the answer.
+- Parsing: the answer is the first list that opens with an object or is empty ("[{", "[]");
+  prose around it is no failure. Objects written without the enclosing list are still read
+  (and marked failed). Items need string 'E' and 'W'; others are skipped as malformed.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from .base import Demonstration, Parsed, PromptFormat, Query, entities_of, label_of
-from .literal import read_literal
+from .base import Demonstration, Parsed, PromptFormat, Query, asked, label_of
+from .literal import Literal, read_literal, read_sequence
+
+# Where the answer list starts: "[" then an object or the closing bracket.
+ANSWER_START = re.compile(r"\[\s*[{\]]")
 
 
 def instruction(types: Mapping[str, str], domain: str) -> str:
@@ -32,15 +47,25 @@ def instruction(types: Mapping[str, str], domain: str) -> str:
 
 
 def answer(entities: Sequence[tuple[str, str]], types: Mapping[str, str]) -> str:
-    # repr() writes the Python-literal quoting the prompt asks for (and escapes quotes).
+    # repr() writes the quoting the prompt shows and escapes what needs it.
     items = [f"{{'E': {types.get(label, label)!r}, 'W': {text!r}}}" for label, text in entities]
     return f"[{', '.join(items)}]"
 
 
+def read_answer(output: str) -> Literal | None:
+    """The answer list (see the module docstring), or None when there is nothing to read."""
+    match = ANSWER_START.search(output)
+    if match:
+        return read_literal(output, "[", match.start())
+    brace = output.find("{")
+    return read_sequence(output, brace) if brace >= 0 else None
+
+
+@dataclass(frozen=True)
 class GeneralFormat(PromptFormat):
-    name = "general"
-    stop = ("\n\n", "\nInput:")
-    chat = True
+    name: str = "general"
+    stop: tuple[str, ...] = ("\nInput:",)
+    chat: bool = True
 
     def queries(
         self,
@@ -58,20 +83,17 @@ class GeneralFormat(PromptFormat):
     def target(
         self, query: Query, entities: Sequence[tuple[str, str]], types: Mapping[str, str]
     ) -> str:
-        return answer(entities_of(query, entities), types)
+        return answer(asked(query.types, entities), types)
 
     def parse(self, output: str, query: Query, types: Mapping[str, str]) -> Parsed:
-        literal = read_literal(output, "[")
-        if not isinstance(literal.value, list):
+        literal = read_answer(output)
+        if literal is None:
             return Parsed((), True)
-        found, malformed = [], False
-        for item in literal.value:
-            if (
-                isinstance(item, dict)
-                and isinstance(item.get("E"), str)
-                and isinstance(item.get("W"), str)
-            ):
-                found.append((label_of(item["E"], types), item["W"]))
-            else:
-                malformed = True
-        return Parsed(tuple(found), malformed or not literal.complete)
+        found = [
+            (label_of(item["E"], types), item["W"])
+            for item in literal.value
+            if isinstance(item, dict)
+            and isinstance(item.get("E"), str)
+            and isinstance(item.get("W"), str)
+        ]
+        return Parsed(tuple(found), len(found) != len(literal.value) or not literal.complete)

@@ -1,33 +1,32 @@
 """IEPile / OneKE: a JSON instruction per chunk of entity types, answered with a JSON object.
 
-Reproduces zjunlp/IEPile (anchors.md): the input is the JSON string {"instruction": ...,
-"schema": [types], "input": text} with the English NER instruction; the types are split into
-chunks of `split_num` = 6, a remainder of at least split_num // 2 forming its own chunk and a
-smaller one joining the last chunk; one generation per chunk. The answer is a JSON object
-with every schema type as a key ([] where none); anything that does not decode to a dict of
-lists of strings is a parse failure (what a tolerant read recovers still counts).
+Reproduces zjunlp/IEPile (anchors.md, settings.md): the input is the JSON string
+{"instruction": ..., "schema": [types], "input": text} with the English NER instruction; the
+types (verbalised) are split into chunks of `split_num` = 6, a remainder of at least
+split_num // 2 forming its own chunk and a smaller one joining the last chunk; one generation
+per chunk. The answer is a JSON object with every schema type of the chunk as a key ([] where
+none), written with non-ASCII characters as they are. Generation stops at `</s>`.
 
-The JSON string is wrapped in the base model's template (base.LLAMA2_CHAT for the Llama2
-adapter, base.BAICHUAN2_CHAT for the Baichuan2 one). 1-shot (our choice): the demonstration is
-an earlier turn of the same chat, answered with its gold JSON.
+The JSON string is wrapped in the base model's template: `templates.LLAMA2_CHAT` for the
+Llama2-13B-chat adapter (the default), `templates.BAICHUAN2_CHAT` for the Baichuan2 one.
+
+Our choices where the anchors are silent:
+- IEPile's scorer gives no predictions unless the output decodes to a dict of lists of
+  strings. We read what we can (the first object; prose around it; cut-off output keeps its
+  complete lists and strings) and mark the answer failed whenever a repair was needed.
+- Duplicate entities are kept in targets and predictions: IEPile scores multisets.
+- 1-shot: the demonstration is an earlier turn of the same chat (same chunk of types),
+  answered with its gold JSON.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from .base import (
-    Demonstration,
-    Parsed,
-    PromptFormat,
-    Query,
-    TurnTemplate,
-    entities_of,
-    label_of,
-    unique,
-)
-from .literal import read_literal
+from .base import Demonstration, Parsed, PromptFormat, Query, parse_type_lists, type_lists
+from .templates import LLAMA2_CHAT, TurnTemplate
 
 INSTRUCTION = (
     "You are an expert in named entity recognition. Please extract entities that match the "
@@ -47,22 +46,24 @@ def chunks(labels: Sequence[str], split_num: int = SPLIT_NUM) -> list[list[str]]
     return groups
 
 
-def answer(query: Query, entities: Sequence[tuple[str, str]], types: Mapping[str, str]) -> str:
-    wanted = entities_of(query, entities)
-    record = {
-        types[label]: unique([text for lab, text in wanted if lab == label])
-        for label in query.types
-    }
+def instruction(text: str, labels: Sequence[str], types: Mapping[str, str]) -> str:
+    record = {"instruction": INSTRUCTION, "schema": [types[lab] for lab in labels], "input": text}
     return json.dumps(record, ensure_ascii=False)
 
 
-class IEPileFormat(PromptFormat):
-    stop = ("</s>",)
-    chat = False
+def answer(
+    labels: Sequence[str], entities: Sequence[tuple[str, str]], types: Mapping[str, str]
+) -> str:
+    return json.dumps(type_lists(labels, entities, types), ensure_ascii=False)
 
-    def __init__(self, name: str, template: TurnTemplate) -> None:
-        self.name = name
-        self.template = template
+
+@dataclass(frozen=True)
+class IEPileFormat(PromptFormat):
+    name: str = "iepile"
+    template: TurnTemplate = LLAMA2_CHAT
+    split_num: int = SPLIT_NUM
+    stop: tuple[str, ...] = ("</s>",)
+    chat: bool = False
 
     def queries(
         self,
@@ -72,40 +73,19 @@ class IEPileFormat(PromptFormat):
         demonstrations: Sequence[Demonstration] = (),
     ) -> list[Query]:
         queries = []
-        for labels in chunks(list(types)):
-            query = Query("", tuple(labels))
+        for labels in chunks(list(types), self.split_num):
             shots = [
-                (self._input(d.text, labels, types), answer(query, d.entities, types))
+                (instruction(d.text, labels, types), answer(labels, d.entities, types))
                 for d in demonstrations
             ]
-            prompt = self.template.render(shots, self._input(text, labels, types))
+            prompt = self.template.render(shots, instruction(text, labels, types))
             queries.append(Query(prompt, tuple(labels)))
         return queries
-
-    @staticmethod
-    def _input(text: str, labels: Sequence[str], types: Mapping[str, str]) -> str:
-        return json.dumps(
-            {"instruction": INSTRUCTION, "schema": [types[lab] for lab in labels], "input": text},
-            ensure_ascii=False,
-        )
 
     def target(
         self, query: Query, entities: Sequence[tuple[str, str]], types: Mapping[str, str]
     ) -> str:
-        return answer(query, entities, types)
+        return answer(query.types, entities, types)
 
     def parse(self, output: str, query: Query, types: Mapping[str, str]) -> Parsed:
-        literal = read_literal(output, "{")
-        if not isinstance(literal.value, dict):
-            return Parsed((), True)
-        found, malformed = [], False
-        for key, values in literal.value.items():
-            if isinstance(values, str):
-                values, malformed = [values], True
-            if not isinstance(values, list):
-                malformed = True
-                continue
-            strings = [v for v in values if isinstance(v, str)]
-            malformed = malformed or len(strings) != len(values)
-            found += [(label_of(key, types), text) for text in strings]
-        return Parsed(tuple(found), malformed or not literal.complete)
+        return parse_type_lists(output, types)

@@ -1,33 +1,60 @@
 """A tolerant reader for the JSON / Python-literal answers that models write.
 
-Model output is untrusted text: nothing here evaluates it. `read_literal` scans the first
-list or object that starts with a given bracket and returns what it could read plus whether
-the literal was complete and well formed. It never raises on any input: truncated output keeps
-its complete items, a missing comma is skipped over, strings may use ' or " with backslash
-escapes, bare words (`[BERT, ELMo]`) are read as strings and full-width ：and ，(YAYI-UIE)
-act as : and ,. Nesting deeper than MAX_DEPTH is cut off (and reported as incomplete).
+Model output is untrusted text: nothing here evaluates it (no eval, exec or
+ast.literal_eval), and no input makes it raise. `read_literal` reads the first list or object
+in a text and says whether it was complete. It understands JSON and Python literals: strings
+in ' or " with backslash escapes (JSON's \\uXXXX, surrogate pairs included, and repr's \\xXX,
+\\uXXXX, \\UXXXXXXXX), numbers, true/false/null and True/False/None. It also accepts what
+models get wrong and marks the literal incomplete when it had to:
+
+- output cut off mid-answer keeps its complete items (a cut string, word or number is dropped,
+  a cut list or object keeps what it holds; one cut before its first item is dropped);
+- an unescaped quote inside a string (`'Newton's law'`) is kept as text when the next
+  non-space character cannot follow a string;
+- bare words (`[BERT, ELMo]`) are read as strings; missing commas and stray closers are
+  skipped over;
+- YAYI-UIE's full-width colon and comma (：，) and curly quotes (“” ‘’) act as : , " and '
+  (these alone need no repair: YAYI's own prompt uses the full-width colon).
+
+Nesting deeper than MAX_DEPTH is cut off, so recursion is bounded; every step consumes input,
+so time is linear in the length of the text.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 MAX_DEPTH = 32
 CLOSERS = {"[": "]", "{": "}"}
-# JSON's \uXXXX and Python repr's \xXX and \UXXXXXXXX.
-HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
-HEX = "0123456789abcdefABCDEF"
-ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/"}
+QUOTES = {"'": "'", '"': '"', "“": "”", "‘": "’"}
 COLONS = ":："
 COMMAS = ",，"
-QUOTES = "'\""
+# A string's closing quote is followed (after spaces) by one of these, or by the end.
+AFTER_STRING = COMMAS + COLONS + "]}" + "".join(QUOTES)
+BARE_END = COMMAS + COLONS + "[]{}\n"
+ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\": "\\"}
+HEX_WIDTHS = {"x": 2, "u": 4, "U": 8}
+HEX_DIGITS = re.compile(r"[0-9a-fA-F]+")
+NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# Longer digit runs stay words: int() refuses more than 4300 digits.
+MAX_NUMBER_CHARS = 100
+CONSTANTS = {"true": True, "True": True, "false": False, "False": False}
+NULLS = ("null", "None")
+
+
+class _Nothing:
+    """No value at this position (a stray character was stepped over)."""
+
+
+NOTHING = _Nothing()
 
 
 @dataclass(frozen=True)
 class Literal:
-    value: Any  # list, dict or str; None when nothing was found
+    value: Any  # the list or dict read; None when the text has no opening bracket
     complete: bool  # the literal was closed and needed no repair
 
 
@@ -35,122 +62,197 @@ class _Scanner:
     def __init__(self, text: str, start: int) -> None:
         self.text = text
         self.i = start
-        self.clean = True  # no repair was needed so far
+        self.repaired = False
 
     def at_end(self) -> bool:
         return self.i >= len(self.text)
 
     def skip_space(self) -> None:
-        while not self.at_end() and self.text[self.i].isspace():
+        while self.i < len(self.text) and self.text[self.i].isspace():
             self.i += 1
 
-    def value(self, depth: int) -> tuple[Any, bool]:
-        """(value, ok); ok is False when the value was cut off and must not be kept."""
+    def next_visible(self, index: int) -> str:
+        """The first non-space character from `index` on ('' at the end)."""
+        while index < len(self.text) and self.text[index].isspace():
+            index += 1
+        return self.text[index] if index < len(self.text) else ""
+
+    def value(self, depth: int, enclosing: str) -> tuple[Any, bool]:
+        """(value, whole). `whole` is False when the end of the text cut the value off; the
+        value is then NOTHING unless it is a container holding complete items."""
         self.skip_space()
         if self.at_end():
-            return None, False
+            return NOTHING, False
         char = self.text[self.i]
         if char in CLOSERS:
             if depth >= MAX_DEPTH:
-                self.clean = False
+                self.repaired = True
                 self.i = len(self.text)
-                return None, False
-            return self.container(char, depth + 1)
+                return NOTHING, False
+            self.i += 1
+            return self.items(char, depth + 1, enclosing)
         if char in QUOTES:
-            return self.string(char)
+            return self.string(QUOTES[char])
+        if char in COLONS:  # a colon where a value belongs: step over it
+            self.repaired = True
+            self.i += 1
+            return NOTHING, True
+        if char in COMMAS or char in "]}":  # no value at all; the container handles it
+            self.repaired = True
+            return NOTHING, True
         return self.bare()
 
-    def container(self, opener: str, depth: int) -> tuple[Any, bool]:
+    def items(self, opener: str, depth: int, enclosing: str) -> tuple[Any, bool]:
+        """The items of a container whose opener was just consumed."""
         closer = CLOSERS[opener]
-        is_dict = opener == "{"
-        items: Any = {} if is_dict else []
-        self.i += 1
+        inner = enclosing + closer
+        found: Any = {} if opener == "{" else []
+        after_item = False
         while True:
             self.skip_space()
             if self.at_end():
-                self.clean = False
-                return items, True  # truncated: keep the complete items
+                self.repaired = True
+                return found, False
             char = self.text[self.i]
-            if char == closer:
+            if char == closer:  # a trailing comma before it is fine (Python literal)
                 self.i += 1
-                return items, True
-            if char in "]}":  # the wrong closer: treat it as ours
-                self.clean = False
-                self.i += 1
-                return items, True
+                return found, True
+            if char in "]}":
+                self.repaired = True
+                if char in enclosing:  # ours is missing; the ancestor's closer ends us too
+                    return found, True
+                self.i += 1  # a stray closer
+                continue
             if char in COMMAS:
+                self.repaired = self.repaired or not after_item
+                after_item = False
                 self.i += 1
                 continue
-            if is_dict:
-                key, ok = self.value(depth)
-                self.skip_space()
-                if not ok or self.at_end() or self.text[self.i] not in COLONS:
-                    self.clean = False
-                    if not ok or self.at_end():
-                        return items, True
-                    continue  # a key without a value: skip it
-                self.i += 1
-                value, ok = self.value(depth)
-                if not ok:
-                    return items, True
-                if isinstance(key, str):
-                    items[key] = value
-                else:
-                    self.clean = False
+            self.repaired = self.repaired or after_item  # a missing comma
+            after_item = True
+            if opener == "{":
+                whole = self.entry(found, depth, inner)
             else:
-                value, ok = self.value(depth)
-                if not ok:
-                    return items, True
-                items.append(value)
-            self.skip_space()
-            if not self.at_end() and self.text[self.i] not in COMMAS + closer + "]}":
-                self.clean = False  # a missing comma
+                item, whole = self.value(depth, inner)
+                if self.keep(item, whole):
+                    found.append(item)
+            if not whole:
+                return found, False
 
-    def string(self, quote: str) -> tuple[str | None, bool]:
-        out = []
+    def entry(self, found: dict[Any, Any], depth: int, inner: str) -> bool:
+        """Read `key: value` into `found`; False when the text ended inside it."""
+        key, whole = self.value(depth, inner)
+        if not whole or key is NOTHING:
+            return whole
+        self.skip_space()
+        if self.at_end():
+            return False
+        if self.text[self.i] not in COLONS:
+            self.repaired = True  # a key without a value
+            return True
         self.i += 1
-        while not self.at_end():
-            char = self.text[self.i]
-            if char == quote:
+        item, whole = self.value(depth, inner)
+        if not self.keep(item, whole):
+            return whole
+        if isinstance(key, str):
+            found[key] = item
+        else:
+            self.repaired = True  # keys of our answers are strings; drop the others
+        return whole
+
+    @staticmethod
+    def keep(item: Any, whole: bool) -> bool:
+        if item is NOTHING:
+            return False
+        return whole or bool(item)  # a cut-off container is kept only with complete items
+
+    def string(self, closing: str) -> tuple[Any, bool]:
+        out: list[str] = []
+        self.i += 1
+        text = self.text
+        while self.i < len(text):
+            char = text[self.i]
+            if char == closing:
                 self.i += 1
-                return "".join(out), True
-            if char == "\\" and self.i + 1 < len(self.text):
-                code = self.text[self.i + 1]
-                width = HEX_ESCAPES.get(code, 0)
-                digits = self.text[self.i + 2 : self.i + 2 + width]
-                if width and len(digits) == width and all(c in HEX for c in digits):
-                    if int(digits, 16) <= sys.maxunicode:
-                        out.append(chr(int(digits, 16)))
-                    self.i += 2 + width
-                    continue
-                out.append(ESCAPES.get(code, code))
-                self.i += 2
+                after = self.next_visible(self.i)
+                if after == "" or after in AFTER_STRING:
+                    return "".join(out), True
+                self.repaired = True  # an unescaped quote inside the string
+                out.append(char)
+                continue
+            if char == "\\":
+                if self.i + 1 >= len(text):
+                    break
+                out.append(self.escape(text[self.i + 1]))
                 continue
             out.append(char)
             self.i += 1
-        self.clean = False
-        return None, False  # an unterminated string is cut off, never half-kept
+        self.repaired = True
+        return NOTHING, False  # an unterminated string is cut off, never half-kept
 
-    def bare(self) -> tuple[str | None, bool]:
+    def escape(self, code: str) -> str:
+        """The character of the escape at self.i (the backslash), consuming it."""
+        width = HEX_WIDTHS.get(code, 0)
+        digits = self.text[self.i + 2 : self.i + 2 + width]
+        if width and len(digits) == width and HEX_DIGITS.fullmatch(digits):
+            self.i += 2 + width
+            return self.code_point(int(digits, 16))
+        self.i += 2
+        if code in ESCAPES or code in QUOTES:
+            return ESCAPES.get(code, code)
+        return "\\" + code  # Python keeps unknown escapes (\d, \alpha) as written
+
+    def code_point(self, point: int) -> str:
+        # JSON writes a character beyond the BMP as a pair of \\u surrogate escapes.
+        if 0xD800 <= point < 0xDC00 and self.text.startswith("\\u", self.i):
+            low = self.text[self.i + 2 : self.i + 6]
+            if len(low) == 4 and HEX_DIGITS.fullmatch(low) and 0xDC00 <= int(low, 16) < 0xE000:
+                self.i += 6
+                return chr(0x10000 + ((point - 0xD800) << 10) + int(low, 16) - 0xDC00)
+        if 0xD800 <= point < 0xE000 or point > sys.maxunicode:
+            self.repaired = True  # a lone surrogate cannot be encoded downstream
+            return "\ufffd"
+        return chr(point)
+
+    def bare(self) -> tuple[Any, bool]:
+        """A number, a constant, or an unquoted word (a repair), up to the next delimiter."""
         start = self.i
-        while not self.at_end() and self.text[self.i] not in COMMAS + COLONS + "[]{}\n":
+        while self.i < len(self.text) and self.text[self.i] not in BARE_END:
             self.i += 1
-        word = self.text[start : self.i].strip()
         if self.at_end():
-            self.clean = False
-            return None, False  # may be cut off
-        if not word:
-            self.clean = False
-            self.i += 1  # an unexpected character: step over it
+            self.repaired = True
+            return NOTHING, False  # it may be cut off
+        word = self.text[start : self.i].strip()
+        if word in CONSTANTS:
+            return CONSTANTS[word], True
+        if word in NULLS:
             return None, True
-        return (None if word in ("null", "None") else word), True
+        if len(word) <= MAX_NUMBER_CHARS and NUMBER.fullmatch(word):
+            return (int(word) if word.lstrip("-").isdigit() else float(word)), True
+        self.repaired = True
+        return word, True
 
 
-def read_literal(text: str, opener: str) -> Literal:
-    """The first `opener`-bracketed literal in `text` (`opener` is '[' or '{')."""
-    start = text.find(opener)
-    if start < 0:
+def first_of(text: str, chars: str, start: int = 0) -> int:
+    """The index of the first of `chars` in text[start:], or -1."""
+    found = [index for index in (text.find(c, start) for c in chars) if index >= 0]
+    return min(found, default=-1)
+
+
+def read_literal(text: str, opener: str = "[{", start: int = 0) -> Literal:
+    """The first list or object in text[start:] that opens with one of `opener`."""
+    if not opener or set(opener) - set(CLOSERS):
+        raise ValueError(f"opener must be made of '[' and '{{', not {opener!r}")
+    index = first_of(text, opener, start)
+    if index < 0:
         return Literal(None, False)
-    scanner = _Scanner(text, start)
-    value, _ = scanner.container(opener, 1)
-    return Literal(value, scanner.clean)
+    scanner = _Scanner(text, index + 1)
+    value, whole = scanner.items(text[index], 1, "")
+    return Literal(value, whole and not scanner.repaired)
+
+
+def read_sequence(text: str, start: int) -> Literal:
+    """Items from text[start] on, read as if a list opened just before: for answers that
+    forgot the enclosing brackets. Never complete, since the opener was missing."""
+    value, _ = _Scanner(text, start).items("[", 1, "")
+    return Literal(value, False)

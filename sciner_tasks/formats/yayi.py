@@ -1,31 +1,30 @@
 """YAYI-UIE: one instruction per sentence, answered with a JSON object {type: [entities]}.
 
-Reproduces wenge-research/YAYI-UIE's English NER prompt (anchors.md), wrapped in the Baichuan2
-turn markers `<reserved_13>{prompt}<reserved_14>`: "Text: {text} \\nFrom the given text,
-extract all the entities and types. Please format the answer in json
-{type1/type2/...：[entities]}." with the full-width colon; the type slot lists the verbalised
-types joined by '/'. The repository has no parser; ours reads the first JSON-like object,
-accepting full-width punctuation and unquoted words. Gold answers list only the types that
-occur ({} when none), as the prompt asks for entities and their types.
-1-shot (our choice): the demonstration is an earlier turn, answered with its gold JSON.
+Reproduces wenge-research/YAYI-UIE's English NER prompt (anchors.md) in its turn markers
+`<reserved_13>{prompt}<reserved_14>` (`templates.YAYI_CHAT`): "Text: {text} \\nFrom the given
+text, extract all the entities and types. Please format the answer in json
+{type1/type2/...：[entities]}." with the full-width colon. The type slot lists the dataset's
+verbalised types joined by '/', as the README's example `{location/person/organization：
+[entities]}` does. One query per sentence asks for every type.
+
+Our choices where the anchors are silent (the repository has no parser or scorer):
+- `target` lists only the types that occur, in the dataset's type order ({} when none):
+  the prompt asks for "the entities and types", not for an object keyed by every type.
+  Duplicates are kept, as in IEPile's multiset scoring.
+- Parsing reads the first object, accepting full-width colon and comma, curly quotes and
+  prose around it; anything repaired marks the answer failed.
+- Generation stops at `</s>`, Baichuan2's end of sequence.
+- 1-shot: the demonstration is an earlier turn, answered with its gold JSON.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from .base import (
-    BAICHUAN2_CHAT,
-    Demonstration,
-    Parsed,
-    PromptFormat,
-    Query,
-    entities_of,
-    label_of,
-    unique,
-)
-from .literal import read_literal
+from .base import Demonstration, Parsed, PromptFormat, Query, asked, parse_type_lists, type_lists
+from .templates import YAYI_CHAT
 
 
 def instruction(text: str, types: Mapping[str, str]) -> str:
@@ -36,16 +35,16 @@ def instruction(text: str, types: Mapping[str, str]) -> str:
 
 
 def answer(entities: Sequence[tuple[str, str]], types: Mapping[str, str]) -> str:
-    record: dict[str, list[str]] = {}
-    for label, text in entities:
-        record.setdefault(types.get(label, label), []).append(text)
-    return json.dumps({k: unique(v) for k, v in record.items()}, ensure_ascii=False)
+    occurring = {label for label, _ in entities}
+    present = [label for label in types if label in occurring]
+    return json.dumps(type_lists(present, entities, types), ensure_ascii=False)
 
 
+@dataclass(frozen=True)
 class YayiFormat(PromptFormat):
-    name = "yayi"
-    stop = ("</s>",)
-    chat = False
+    name: str = "yayi"
+    stop: tuple[str, ...] = ("</s>",)
+    chat: bool = False
 
     def queries(
         self,
@@ -55,24 +54,12 @@ class YayiFormat(PromptFormat):
         demonstrations: Sequence[Demonstration] = (),
     ) -> list[Query]:
         shots = [(instruction(d.text, types), answer(d.entities, types)) for d in demonstrations]
-        return [Query(BAICHUAN2_CHAT.render(shots, instruction(text, types)), tuple(types))]
+        return [Query(YAYI_CHAT.render(shots, instruction(text, types)), tuple(types))]
 
     def target(
         self, query: Query, entities: Sequence[tuple[str, str]], types: Mapping[str, str]
     ) -> str:
-        return answer(entities_of(query, entities), types)
+        return answer(asked(query.types, entities), types)
 
     def parse(self, output: str, query: Query, types: Mapping[str, str]) -> Parsed:
-        literal = read_literal(output, "{")
-        if not isinstance(literal.value, dict):
-            return Parsed((), True)
-        found, malformed = [], False
-        for key, values in literal.value.items():
-            values = [values] if isinstance(values, str) else values
-            if not isinstance(values, list):
-                malformed = True
-                continue
-            strings = [v for v in values if isinstance(v, str)]
-            malformed = malformed or len(strings) != len(values)
-            found += [(label_of(key, types), text) for text in unique(strings)]
-        return Parsed(tuple(found), malformed or not literal.complete)
+        return parse_type_lists(output, types)
