@@ -48,7 +48,7 @@ def direct_generate(model, tokenizer, prompts: list[str], stop: tuple[str, ...],
                 tokenizer=tokenizer,
                 pad_token_id=tokenizer.eos_token_id,
             )
-        text = tokenizer.decode(generated[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+        text = tokenizer.decode(generated[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
         for s in stop:
             text = text.split(s)[0]
         outputs.append(text)
@@ -78,26 +78,38 @@ def run(model_path: Path, datasets: list[str], formats: list[str], sentences: in
             budget = max_gen_toks(dataset, format_name)
             started = time.perf_counter()
             lm_eval.simple_evaluate(
-                model=lm, tasks=[task_name(dataset, "0shot", format_name)], limit=len(docs),
-                apply_chat_template=chat, bootstrap_iters=0,
+                model=lm,
+                tasks=[task_name(dataset, "0shot", format_name)],
+                limit=len(docs),
+                apply_chat_template=chat,
+                bootstrap_iters=0,
             )
             harness_s = time.perf_counter() - started
             started = time.perf_counter()
             direct_generate(model, tokenizer, prompts, FORMATS[format_name].stop, budget)
             direct_s = time.perf_counter() - started
-            rows.append({
-                "dataset": dataset, "format": format_name, "sentences": len(keep),
-                "queries": len(docs), "prompt_tokens_per_sentence": tokens / len(keep),
-                "harness_s": round(harness_s, 2), "direct_s": round(direct_s, 2),
-                "overhead_ratio": round(harness_s / direct_s, 3),
-            })
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "format": format_name,
+                    "sentences": len(keep),
+                    "queries": len(docs),
+                    "prompt_tokens_per_sentence": tokens / len(keep),
+                    "harness_s": round(harness_s, 2),
+                    "direct_s": round(direct_s, 2),
+                    "overhead_ratio": round(harness_s / direct_s, 3),
+                }
+            )
             print(json.dumps(rows[-1]))
     return rows
 
 
 def markdown(rows: list[dict]) -> str:
-    head = "| dataset | format | queries/sentence | prompt tokens/sentence | lm-eval s | direct s | ratio |"
-    lines = [head, "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| dataset | format | queries/sentence | prompt tokens/sentence | lm-eval s | direct s "
+        "| ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['dataset']} | {r['format']} | {r['queries'] / r['sentences']:.1f} | "
