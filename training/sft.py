@@ -219,20 +219,25 @@ def prepare(argv: list[str]) -> Run:
         )
     train = sft_examples(ours.dataset, base.format, "train", ours.max_train_examples)
     dev = sft_examples(ours.dataset, base.format, "dev", ours.max_train_examples)
-    for key, limit in (("prompt", ours.max_source_length), ("completion", ours.max_target_length)):
-        longer = over_length(train, tokenizer, key, limit, prompt_format.chat)
-        if longer:
-            print(
-                f"note: {longer} of {len(train)} training {key}s exceed {limit} tokens; "
-                f"sequences are cut at {sft_args.max_length} tokens in all"
-            )
-
     import datasets
 
     model = load_model(base, model_args)
     if sft_args.padding_free and not supports_padding_free(model):
         print(f"note: {type(model).__name__} is not a transformers model: padded batches")
         sft_args.padding_free = False
+    if sft_args.padding_free:
+        # TRL cannot cut sequences in padding-free batches without packing, and packing would
+        # change how many examples a step sees: sequences are kept whole (counted below).
+        sft_args.max_length = None
+    for key, limit in (("prompt", ours.max_source_length), ("completion", ours.max_target_length)):
+        longer = over_length(train, tokenizer, key, limit, prompt_format.chat)
+        if longer:
+            action = (
+                f"cut at {sft_args.max_length} tokens in all"
+                if sft_args.max_length
+                else ("kept whole (padding-free)")
+            )
+            print(f"note: {longer} of {len(train)} training {key}s exceed {limit} tokens; {action}")
     trainer = SFTTrainer(
         model=model,
         args=sft_args,
