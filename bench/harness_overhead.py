@@ -4,9 +4,13 @@ For each (dataset, format) it renders the first N test sentences' queries, count
 tokens with the model's tokenizer, then generates the same queries twice, side by side in one
 process: through lm-eval (`simple_evaluate`, hf backend, the sciner task) and by calling the
 same model's `generate` directly with the same greedy settings and stop sequences. The ratio
-of the two wall times is the harness overhead (1.0 = none).
+of the two wall times is the harness overhead (1.0 = none). Both sides generate greedily, so
+their outputs should be the same strings: the table counts how many are.
 
     python bench/harness_overhead.py --sentences 4 --datasets scierc wlpc --out bench/results
+
+`--max-gen-toks N` caps the generation budget of both sides (the tasks' budgets are sized for
+the longest gold answer, and a model that never stops spends all of it).
 
 Defaults use the embedded SmolLM2-135M-Instruct on the CPU (`python -m sciner_tasks.models
 path smollm2`); pass --model for another local folder.
@@ -55,45 +59,63 @@ def direct_generate(model, tokenizer, prompts: list[str], stop: tuple[str, ...],
     return outputs
 
 
-def run(model_path: Path, datasets: list[str], formats: list[str], sentences: int) -> list[dict]:
+def run(
+    model_path: Path, datasets: list[str], formats: list[str], sentences: int, cap: int | None
+) -> list[dict]:
     import lm_eval
     import torch
     from lm_eval.models.huggingface import HFLM
+    from lm_eval.tasks import TaskManager
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(model_path)
-    model = AutoModelForCausalLM.from_pretrained(model_path, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(model_path, dtype=torch.float32)
     model.eval()
     lm = HFLM(pretrained=model, tokenizer=tokenizer, batch_size=1)
+    # lm-eval indexes its task folders once per run; timed apart, not charged to every task.
+    started = time.perf_counter()
+    task_manager = TaskManager()
+    print(json.dumps({"task_index_s": round(time.perf_counter() - started, 2)}))
+    # Warm-up, so that neither side pays for first-call initialisation.
+    direct_generate(model, tokenizer, ["Hello"], (), 8)
     rows = []
     for dataset in datasets:
         for format_name in formats:
             docs = build_docs(dataset, format_name, "0shot")
-            keep = sorted({d["sentence_id"] for d in docs})[:sentences]
+            # The first sentences in task order: lm-eval's --limit takes the first documents.
+            keep = list(dict.fromkeys(d["sentence_id"] for d in docs))[:sentences]
             docs = [d for d in docs if d["sentence_id"] in keep]
             chat = format_name == "general"
             prompts = [chat_prompt(tokenizer, d, chat) for d in docs]
             tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts)
-            budget = max_gen_toks(dataset, format_name)
+            budget = min(max_gen_toks(dataset, format_name), cap or 1 << 30)
+            task = task_name(dataset, "0shot", format_name)
             started = time.perf_counter()
-            lm_eval.simple_evaluate(
+            evaluated = lm_eval.simple_evaluate(
                 model=lm,
-                tasks=[task_name(dataset, "0shot", format_name)],
+                tasks=[task],
+                task_manager=task_manager,
                 limit=len(docs),
                 apply_chat_template=chat,
+                gen_kwargs=f"max_gen_toks={budget}",
                 bootstrap_iters=0,
+                log_samples=True,
             )
             harness_s = time.perf_counter() - started
             started = time.perf_counter()
-            direct_generate(model, tokenizer, prompts, FORMATS[format_name].stop, budget)
+            direct = direct_generate(model, tokenizer, prompts, FORMATS[format_name].stop, budget)
             direct_s = time.perf_counter() - started
+            by_doc = {s["doc_id"]: s["resps"][0][0] for s in evaluated["samples"][task]}
+            harness = [by_doc[i] for i in range(len(docs))]
             rows.append(
                 {
                     "dataset": dataset,
                     "format": format_name,
                     "sentences": len(keep),
                     "queries": len(docs),
+                    "max_gen_toks": budget,
+                    "identical_outputs": sum(a == b for a, b in zip(harness, direct, strict=True)),
                     "prompt_tokens_per_sentence": tokens / len(keep),
                     "harness_s": round(harness_s, 2),
                     "direct_s": round(direct_s, 2),
@@ -106,14 +128,15 @@ def run(model_path: Path, datasets: list[str], formats: list[str], sentences: in
 
 def markdown(rows: list[dict]) -> str:
     lines = [
-        "| dataset | format | queries/sentence | prompt tokens/sentence | lm-eval s | direct s "
-        "| ratio |",
-        "|---|---|---|---|---|---|---|",
+        "| dataset | format | queries/sentence | prompt tokens/sentence | max_gen_toks "
+        "| same outputs | lm-eval s | direct s | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['dataset']} | {r['format']} | {r['queries'] / r['sentences']:.1f} | "
-            f"{r['prompt_tokens_per_sentence']:.0f} | {r['harness_s']} | {r['direct_s']} | "
+            f"{r['prompt_tokens_per_sentence']:.0f} | {r['max_gen_toks']} | "
+            f"{r['identical_outputs']}/{r['queries']} | {r['harness_s']} | {r['direct_s']} | "
             f"{r['overhead_ratio']} |"
         )
     return "\n".join(lines)
@@ -125,10 +148,11 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["scierc", "stem_ecr", "measeval", "wlpc"])
     parser.add_argument("--formats", nargs="+", default=list(FORMATS))
     parser.add_argument("--sentences", type=int, default=4)
+    parser.add_argument("--max-gen-toks", type=int, help="cap both sides' generation budget")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     model_path = args.model or prepare_smollm2()
-    rows = run(model_path, args.datasets, args.formats, args.sentences)
+    rows = run(model_path, args.datasets, args.formats, args.sentences, args.max_gen_toks)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "harness_overhead.json").write_text(json.dumps(rows, indent=2) + "\n")
     table = markdown(rows)

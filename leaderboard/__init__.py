@@ -1,0 +1,15 @@
+"""The sciner leaderboard: lm-eval results (and the span baseline's) -> tables, plots and a page.
+
+    python -m leaderboard build RESULTS_DIR [...] --out SITE_DIR [--push-to-hub ORG/NAME]
+
+One module per step, data flowing one way:
+
+* `collect`: results_*.json and samples_*.jsonl files -> `Run` records (bad input is warned
+  about, counted and skipped, never fatal);
+* `models`: which model a run evaluated, under the study's name where the study has it;
+* `reference`: the study's reported F1 (Tables 1-3), shipped as CSV;
+* `tables`: the study's tables with reported and difference rows, all runs, breakdowns;
+* `plots`: the figures as SVG;
+* `page` (index.html) and `export` (leaderboard.md / .csv / .json); `site` ties them together;
+* `hub`: `--push-to-hub`.
+"""

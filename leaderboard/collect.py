@@ -1,0 +1,467 @@
+"""Read lm-eval output, and the span baseline's, into `Run` records.
+
+lm-eval's `--output_path OUT` writes `OUT/<model>/results_<stamp>.json` and, with
+`--log_samples`, `samples_<task>_<stamp>.jsonl` beside it for each task of that results file
+(same stamp); `training.span_baseline` writes the same names. Folders are searched
+recursively.
+
+Bad input never stops a build and is never dropped silently. Each problem becomes a `Problem`
+naming the file (and line), is issued as an `InputWarning` and is kept in the `Collection`, so
+the outputs count and list it:
+
+* an unreadable file, invalid JSON or a file of the wrong shape: the file is skipped;
+* a results entry that is not a sciner task (or not a mapping): that entry is skipped;
+* missing or non-numeric metrics (partial results): the run is kept with those cells empty;
+* a samples line that is invalid JSON or not a sample item: that line is skipped;
+* a samples file with no results file of its run: the file is skipped;
+* the same model, setting and task in two results files: the newest (results `date`) is kept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from sciner_tasks.data import DATASETS
+from sciner_tasks.formats import FORMATS
+from sciner_tasks.harness import REGIMES, sentence_scores
+from sciner_tasks.scoring import CorpusScore, aggregate
+from sciner_tasks.taskgen import task_name
+
+from .models import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
+
+RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
+METRICS = (
+    "f1",
+    "f1_stderr",
+    "precision",
+    "recall",
+    "normalised_f1",
+    "hallucination_rate",
+    "parse_failure_rate",
+)
+# lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
+EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr")
+BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
+BASELINE_TASK_PREFIX = "span_baseline_"
+PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
+# Every task name taskgen generates -> (dataset, regime, prompt format): names are parsed by
+# looking them up, so they cannot drift from the generator.
+TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
+# training.sft's model card tells how to evaluate the adapter: "--tasks sciner_<dataset>_0shot..."
+CARD_TASK = re.compile(r"--tasks (sciner_\w+)")
+
+
+class InputWarning(UserWarning):
+    """A results or samples file, or part of one, that was skipped or is incomplete."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+    line: int | None = None
+    # True: something was left out of the leaderboard; False: kept, but incomplete or suspect.
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+class Problems(list):
+    """The problems found so far; `add` also warns, so a CLI user sees them as they come."""
+
+    def add(self, path: Path, message: str, line: int | None = None, skipped: bool = True):
+        problem = Problem(path, message, line, skipped)
+        warnings.warn(str(problem), InputWarning, stacklevel=2)
+        self.append(problem)
+
+
+@dataclass(frozen=True)
+class SampleScore:
+    """A run's logged samples re-scored with sciner_tasks.scoring (per type, error classes)."""
+
+    path: Path
+    score: CorpusScore
+    sentences: int
+    generations: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Run:
+    """One model evaluated on one task."""
+
+    model: str  # row label (models.Identity.label)
+    study_model: str | None  # the study's row it compares with
+    family: str
+    task: str
+    dataset: str
+    setting: str  # 0shot, 1shot, sft (a fine-tuned model, 0-shot prompt) or sft_1shot
+    prompt_format: str  # sciner_tasks.formats name, or "span" for the span baseline
+    trained_on: str | None  # dataset a fine-tuned model was trained on, where known
+    source: str  # what was loaded: Hub id or folder
+    adapter: str | None
+    metrics: Mapping[str, float | None]  # METRICS as lm-eval writes them (fractions)
+    n_samples: int | None  # documents evaluated (lm-eval's "effective" count)
+    n_original: int | None  # documents of the whole test split (lm-eval's "original")
+    date: float
+    results_path: Path
+    samples: SampleScore | None = None
+
+    @property
+    def subset(self) -> bool:
+        """Whether only part of the test split was evaluated (lm-eval --limit)."""
+        return None not in (self.n_samples, self.n_original) and self.n_samples < self.n_original
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str]:
+        """Runs with the same key fill the same table cell: only one may stay."""
+        return (self.model, self.setting, self.trained_on, self.task)
+
+
+@dataclass(frozen=True)
+class Collection:
+    runs: list[Run]
+    problems: list[Problem]
+    results_files: int
+    samples_files: int
+
+    @property
+    def skipped(self) -> int:
+        return sum(p.skipped for p in self.problems)
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None for "N/A", NaN, a missing value or anything else."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def integer(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_metrics(block: Mapping[str, Any]) -> dict[str, float | None]:
+    return {m: number(block.get(f"{m},none")) for m in METRICS}
+
+
+def model_args(value: Any) -> dict[str, str]:
+    """lm-eval's `config.model_args`: a dict (0.4.13) or the command line's "k=v,k=v" string."""
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, str):
+        pairs = (part.split("=", 1) for part in value.split(",") if "=" in part)
+        return {k.strip(): v.strip() for k, v in pairs}
+    return {}
+
+
+def adapter_dataset(adapter: str, given: Mapping[str, str]) -> str | None:
+    """The dataset an adapter was fine-tuned on: from `given` (adapter path or its last part ->
+    dataset), else from the evaluation command in its training.sft model card (README.md)."""
+    for key in (adapter, last_part(adapter)):
+        if key in given:
+            return given[key]
+    card = Path(adapter) / "README.md"
+    if card.is_file():
+        found = CARD_TASK.search(card.read_text(encoding="utf-8", errors="replace"))
+        if found and found.group(1) in TASKS:
+            return TASKS[found.group(1)][0]
+    return None
+
+
+def read_json(path: Path, problems: Problems) -> Any:
+    """The parsed file, or None (reported) when it cannot be read or is not JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.add(path, f"unreadable ({error}); file skipped")
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        problems.add(
+            path,
+            f"invalid JSON ({error.msg}, column {error.colno}); file skipped",
+            line=error.lineno,
+        )
+        return None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a results file evaluated."""
+
+    name: str  # lm-eval: the model loaded (Hub id or folder); span baseline: its encoder
+    adapter: str | None = None  # lm-eval: a LoRA adapter on top of it
+    baseline: bool = False
+
+
+def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | None:
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    args = model_args(config.get("model_args"))
+    model_name = data.get("model_name") if isinstance(data.get("model_name"), str) else ""
+    if config.get("model") == BASELINE_MODEL:
+        # model_name is "span_baseline/<encoder name>"; the encoder= argument is a full path.
+        encoder = model_name.split("/", 1)[1] if "/" in model_name else args.get("encoder", "")
+        return Loaded(encoder or "unknown encoder", baseline=True)
+    name = args.get("pretrained") or args.get("model") or model_name
+    if not name:
+        problems.add(
+            path, "names no model (config.model_args pretrained=, model_name); file skipped"
+        )
+        return None
+    return Loaded(name, args.get("peft") or args.get("lora_local_path"))
+
+
+def describe(task: str, model: Loaded) -> tuple[str, str, str, Identity] | None:
+    """(dataset, setting, prompt format, model identity) of a task, None if not a sciner one."""
+    if model.baseline:
+        dataset = task.removeprefix(BASELINE_TASK_PREFIX)
+        if not task.startswith(BASELINE_TASK_PREFIX) or dataset not in DATASETS:
+            return None
+        return dataset, "sft", SPAN_FORMAT, baseline_identity(model.name)
+    if task not in TASKS:
+        return None
+    dataset, regime, prompt_format = TASKS[task]
+    identity = identify(model.name, model.adapter, prompt_format)
+    if identity.adapter is None:
+        return dataset, regime, prompt_format, identity
+    return dataset, "sft" if regime == "0shot" else f"sft_{regime}", prompt_format, identity
+
+
+def parse_results(
+    data: Any, path: Path, adapter_datasets: Mapping[str, str], problems: Problems
+) -> list[Run]:
+    """The runs of one results file (a parsed lm-eval or span-baseline results_*.json)."""
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        problems.add(path, "not an lm-eval results file (no 'results' mapping); file skipped")
+        return []
+    model = loaded(data, path, problems)
+    if model is None:
+        return []
+    date = number(data.get("date")) or path.stat().st_mtime
+    counts = data.get("n-samples") if isinstance(data.get("n-samples"), dict) else {}
+    adapter_trained_on = None
+    if model.adapter:
+        adapter_trained_on = adapter_dataset(model.adapter, adapter_datasets)
+    runs = []
+    for task, block in data["results"].items():
+        if not isinstance(block, dict):
+            problems.add(path, f"task {task!r}: results entry is not a mapping; skipped")
+            continue
+        described = describe(task, model)
+        if described is None:
+            problems.add(path, f"task {task!r} is not a sciner task; skipped")
+            continue
+        dataset, setting, prompt_format, identity = described
+        metrics = read_metrics(block)
+        missing = [m for m in EXPECTED_METRICS if metrics[m] is None]
+        if missing:
+            problems.add(
+                path,
+                f"task {task}: no numeric {', '.join(missing)} (partial results); run kept "
+                "with those cells empty",
+                skipped=False,
+            )
+        task_counts = counts.get(task) if isinstance(counts.get(task), dict) else {}
+        trained_on = adapter_trained_on if identity.adapter else None
+        if model.baseline:
+            trained_on = dataset  # the span baseline trains on the set it is tested on
+        runs.append(
+            Run(
+                model=identity.label,
+                study_model=identity.study_model,
+                family=identity.family,
+                task=task,
+                dataset=dataset,
+                setting=setting,
+                prompt_format=prompt_format,
+                trained_on=trained_on,
+                source=model.name,
+                adapter=identity.adapter,
+                metrics=metrics,
+                n_samples=integer(task_counts.get("effective")),
+                n_original=integer(task_counts.get("original")),
+                date=date,
+                results_path=path,
+            )
+        )
+    if any(run.adapter for run in runs) and adapter_trained_on is None:
+        problems.add(
+            path,
+            f"fine-tuned adapter {model.adapter}: training dataset unknown (no training.sft "
+            "model card in its folder; pass --adapter-dataset ADAPTER=DATASET); its runs appear "
+            "only in the all-runs table",
+            skipped=False,
+        )
+    return runs
+
+
+def sample_item(record: Any) -> dict[str, Any]:
+    """The scorer's view of one samples line; ValueError says what is wrong with it.
+
+    lm-eval logs our item under each metric's name (we read "f1"); the span baseline writes the
+    item itself."""
+    item = record.get("f1") if isinstance(record, dict) and "sentence_id" not in record else record
+    if not isinstance(item, dict):
+        raise ValueError(
+            "not a sample record (no item with sentence_id, text, entities, predictions)"
+        )
+    missing = [k for k in ("sentence_id", "text", "entities", "predictions") if k not in item]
+    if missing:
+        raise ValueError(f"sample item lacks {', '.join(missing)}")
+    entities, predictions = item["entities"], item["predictions"]
+    if not isinstance(item["text"], str):
+        raise ValueError("sample item's text is not a string")
+    if not isinstance(entities, list) or not all(is_entity(e) for e in entities):
+        raise ValueError("sample item's entities are not {start, end, type, text} records")
+    if not isinstance(predictions, list) or not all(is_pair(p) for p in predictions):
+        raise ValueError("sample item's predictions are not [type, text] pairs")
+    return {
+        "sentence_id": str(item["sentence_id"]),
+        "text": item["text"],
+        "entities": entities,
+        "predictions": [tuple(p) for p in predictions],
+        "failed": bool(item.get("failed", False)),
+    }
+
+
+def is_entity(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and all(isinstance(value.get(k), int) for k in ("start", "end"))
+        and all(isinstance(value.get(k), str) for k in ("type", "text"))
+    )
+
+
+def is_pair(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) == 2
+        and all(isinstance(v, str) for v in value)
+    )
+
+
+def read_samples(path: Path, problems: Problems) -> list[dict[str, Any]]:
+    """The valid items of a samples file; each bad line is reported and skipped."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        problems.add(path, f"unreadable ({error}); file skipped")
+        return []
+    items = []
+    for number_, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(sample_item(json.loads(line)))
+        except json.JSONDecodeError as error:
+            problems.add(path, f"invalid JSON ({error.msg}); line skipped", line=number_)
+        except ValueError as error:
+            problems.add(path, f"{error}; line skipped", line=number_)
+    return items
+
+
+def score_samples(path: Path, items: list[dict[str, Any]]) -> SampleScore:
+    # sentence_scores regroups per-query items by sentence, exactly as the lm-eval metrics do.
+    scores = sentence_scores(items)
+    failed = sum(item["failed"] for item in items)
+    return SampleScore(path, aggregate(scores), len(scores), len(items), failed)
+
+
+def samples_path(run: Run) -> Path:
+    stamp = run.results_path.stem.removeprefix(RESULTS_PREFIX)
+    return run.results_path.with_name(f"{SAMPLES_PREFIX}{run.task}_{stamp}.jsonl")
+
+
+def with_samples(run: Run, problems: Problems) -> Run:
+    """The run with its logged samples scored; a re-scored F1 that disagrees with the results
+    file (samples of another run, edited files) is reported."""
+    path = samples_path(run)
+    before = len(problems)
+    items = read_samples(path, problems)
+    if not items:
+        problems.add(path, "no usable sample lines; no breakdown for this run")
+        return run
+    scored = score_samples(path, items)
+    reported = run.metrics["f1"]
+    complete = len(problems) == before
+    if complete and reported is not None and abs(scored.score.f1 - reported) > 1e-9:
+        problems.add(
+            path,
+            f"re-scored F1 {scored.score.f1:.4f} differs from F1 {reported:.4f} "
+            f"in {run.results_path}",
+            skipped=False,
+        )
+    return replace(run, samples=scored)
+
+
+def newest_runs(runs: Iterable[Run], problems: Problems) -> list[Run]:
+    """One run per key: the newest by results date (ties: the later path), others reported."""
+    kept: dict[tuple, Run] = {}
+    for run in sorted(runs, key=lambda r: (r.date, str(r.results_path))):
+        older = kept.get(run.key)
+        if older is not None:
+            problems.add(
+                older.results_path,
+                f"duplicate: {run.model} ({run.setting}) on {run.task} is also in the newer "
+                f"{run.results_path}; this older run and its samples are skipped",
+            )
+        kept[run.key] = run
+    return sorted(kept.values(), key=lambda r: (r.model, r.task, r.setting))
+
+
+def find_files(folders: Iterable[Path], problems: Problems) -> tuple[list[Path], list[Path]]:
+    results: set[Path] = set()
+    samples: set[Path] = set()
+    for folder in folders:
+        if not folder.is_dir():
+            problems.add(folder, "not a directory; skipped")
+            continue
+        results.update(folder.rglob(f"{RESULTS_PREFIX}*.json"))
+        samples.update(folder.rglob(f"{SAMPLES_PREFIX}*.jsonl"))
+    return sorted(results), sorted(samples)
+
+
+def progress(paths: list, description: str):
+    return tqdm(paths, desc=description, unit="file", disable=len(paths) < PROGRESS_MIN_FILES)
+
+
+def collect(
+    folders: Iterable[Path], adapter_datasets: Mapping[str, str] | None = None
+) -> Collection:
+    """Every run found under `folders`, with its samples re-scored where logged."""
+    problems = Problems()
+    results_files, samples_files = find_files([Path(f) for f in folders], problems)
+    runs: list[Run] = []
+    for path in progress(results_files, "results files"):
+        data = read_json(path, problems)
+        if data is not None:
+            runs += parse_results(data, path, adapter_datasets or {}, problems)
+    logged = set(samples_files)
+    for path in sorted(logged - {samples_path(run) for run in runs}):
+        problems.add(
+            path,
+            "no results file of its run beside it (results_<stamp>.json naming "
+            "its task); file skipped",
+        )
+    kept = newest_runs(runs, problems)
+    with_logs = [run for run in kept if samples_path(run) in logged]
+    scored = {run.key: with_samples(run, problems) for run in progress(with_logs, "samples files")}
+    return Collection(
+        [scored.get(run.key, run) for run in kept],
+        list(problems),
+        len(results_files),
+        len(samples_files),
+    )

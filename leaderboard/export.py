@@ -1,0 +1,140 @@
+"""leaderboard.md, leaderboard.csv and leaderboard.json, and the cell formatting they share
+with the page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+from .collect import Problem, Run
+from .plots import FIGURE_FILES
+from .tables import DIFFERENCE, Table
+
+if TYPE_CHECKING:
+    from .site import Site
+
+EMPTY = "–"
+NOTE = (
+    "F1, precision, recall and rates in percent (strict entity micro-F1, as the study). "
+    '"reported" rows are the study\'s figures; "ours - reported" is the difference in F1 '
+    'points. "ours (subset)": evaluated on part of a test split (lm-eval --limit), so not '
+    "comparable with the study's full test sets."
+)
+
+
+def format_cell(value: Any, kind: str) -> str:
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, float):
+        return f"{value:+.2f}" if kind == DIFFERENCE else f"{value:.2f}"
+    return str(value)
+
+
+def summary(site: Site) -> str:
+    c = site.collection
+    return (
+        f"Built from {c.results_files} results files and {c.samples_files} samples files in "
+        f"{', '.join(site.sources)}: {len(c.runs)} runs; {c.skipped} input items skipped, "
+        f'{len(c.problems) - c.skipped} kept with a warning (see "Input problems").'
+    )
+
+
+def markdown_table(table: Table) -> list[str]:
+    if not table.rows:
+        return ["No runs in these results."]
+
+    def line(cells) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+    numeric = [
+        any(isinstance(r.cells[i], (int, float)) for r in table.rows)
+        for i in range(len(table.headers))
+    ]
+    lines = [line(table.headers), "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
+    lines += [line([format_cell(v, row.kind) for v in row.cells]) for row in table.rows]
+    return lines
+
+
+def markdown(site: Site) -> str:
+    lines = ["# sciner leaderboard", "", summary(site), "", NOTE]
+    figures = {"cross_dataset": "figure2", "runs": "figure1"}
+    for table in site.tables:
+        lines += ["", f"## {table.title}", "", table.caption, "", *markdown_table(table)]
+        figure = figures.get(table.key)
+        if figure and site.figures[figure] is not None:
+            lines += ["", f"![{figure}]({FIGURE_FILES[figure]})"]
+    lines += ["", "## Input problems", ""]
+    lines += [f"- {'skipped' if p.skipped else 'warning'}: `{p}`" for p in site.collection.problems]
+    if not site.collection.problems:
+        lines.append("None.")
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(table: Table) -> str:
+    """The table as CSV: numbers unformatted (percent, rounded to 4 decimals), empty cells
+    empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow(
+            ["" if v is None else round(v, 4) if isinstance(v, float) else v for v in row.cells]
+        )
+    return buffer.getvalue()
+
+
+def run_record(run: Run) -> dict[str, Any]:
+    record = {f.name: getattr(run, f.name) for f in fields(run) if f.name != "samples"}
+    record["metrics"] = dict(run.metrics)
+    record["results_path"] = str(run.results_path)
+    if run.samples is not None:
+        s = run.samples
+        record["samples"] = {
+            "path": str(s.path),
+            "sentences": s.sentences,
+            "generations": s.generations,
+            "failed": s.failed,
+            "score": s.score.to_dict(),
+        }
+    return record
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    return {
+        "path": str(problem.path),
+        "line": problem.line,
+        "message": problem.message,
+        "skipped": problem.skipped,
+    }
+
+
+def json_text(site: Site) -> str:
+    """Everything: run metrics as lm-eval writes them (fractions), tables in percent."""
+    c = site.collection
+    document = {
+        "note": NOTE,
+        "sources": list(site.sources),
+        "summary": {
+            "results_files": c.results_files,
+            "samples_files": c.samples_files,
+            "runs": len(c.runs),
+            "skipped": c.skipped,
+            "warnings": len(c.problems) - c.skipped,
+        },
+        "tables": [
+            {
+                "key": t.key,
+                "title": t.title,
+                "caption": t.caption,
+                "headers": list(t.headers),
+                "rows": [{"kind": r.kind, "cells": list(r.cells)} for r in t.rows],
+            }
+            for t in site.tables
+        ],
+        "runs": [run_record(r) for r in c.runs],
+        "problems": [problem_record(p) for p in c.problems],
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,147 @@
+"""index.html: one self-contained file (inline CSS, JS and SVG) that works from file://.
+
+Tables sort by any column on a click (or Enter): numbers numerically, text alphabetically,
+empty cells last in both directions; a second click reverses.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from .export import NOTE, format_cell, summary
+from .tables import DIFFERENCE, REPORTED, Table
+
+if TYPE_CHECKING:
+    from .site import Site
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }
+h1 { margin-bottom: 0.2rem; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.85rem; }
+caption { caption-side: top; text-align: left; color: #555; padding-bottom: 0.3rem; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.5rem; white-space: nowrap; }
+th { cursor: pointer; background: #f3f3f3; position: sticky; top: 0; user-select: none; }
+th[aria-sort="ascending"]::after { content: " \\25B2"; }
+th[aria-sort="descending"]::after { content: " \\25BC"; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.empty { text-align: center; color: #aaa; }
+tr.reported td { color: #666; font-style: italic; }
+tr.difference td { font-size: 0.8rem; }
+td.pos { color: #1a7f37; }
+td.neg { color: #c62828; }
+figure { margin: 0.5rem 0 1.5rem; }
+figcaption { color: #555; font-size: 0.85rem; }
+.problems li { font-family: monospace; font-size: 0.8rem; }
+"""
+
+SCRIPT = """
+for (const table of document.querySelectorAll("table.sortable")) {
+  const headers = table.querySelectorAll("thead th");
+  headers.forEach((th, column) => {
+    th.tabIndex = 0;
+    const sort = () => {
+      const descending = th.getAttribute("aria-sort") === "ascending";
+      headers.forEach((h) => h.removeAttribute("aria-sort"));
+      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+      const cell = (row) => row.cells[column];
+      const empty = (row) => cell(row).classList.contains("empty");
+      const key = (row) => "value" in cell(row).dataset
+        ? Number(cell(row).dataset.value) : cell(row).textContent;
+      const body = table.tBodies[0];
+      const rows = Array.from(body.rows);
+      rows.sort((a, b) => {
+        if (empty(a) || empty(b)) return empty(a) - empty(b);
+        const x = key(a), y = key(b);
+        const order = typeof x === "number" && typeof y === "number"
+          ? x - y : String(x).localeCompare(String(y));
+        return descending ? -order : order;
+      });
+      body.append(...rows);
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") sort();
+    });
+  });
+}
+"""
+
+ROW_CLASSES = {REPORTED: "reported", DIFFERENCE: "difference"}
+
+
+def cell(value: Any, kind: str) -> str:
+    text = escape(format_cell(value, kind))
+    if value is None or value == "":
+        return f'<td class="empty">{text}</td>'
+    if isinstance(value, (int, float)):
+        sign = ""
+        if kind == DIFFERENCE and value:
+            sign = " pos" if value > 0 else " neg"
+        return f'<td class="num{sign}" data-value="{value!r}">{text}</td>'
+    return f"<td>{text}</td>"
+
+
+def table_html(table: Table) -> str:
+    heading = f'<h2 id="{table.key}">{escape(table.title)}</h2>'
+    if not table.rows:
+        return heading + "<p>No runs in these results.</p>"
+    head = "".join(f'<th scope="col">{escape(h)}</th>' for h in table.headers)
+    body = []
+    for row in table.rows:
+        css = ROW_CLASSES.get(row.kind)
+        opening = f'<tr class="{css}">' if css else "<tr>"
+        body.append(opening + "".join(cell(v, row.kind) for v in row.cells) + "</tr>")
+    return (
+        f'{heading}<div class="scroll"><table class="sortable" data-key="{table.key}">'
+        f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def figure_html(svg: str | None, caption: str) -> str:
+    if svg is None:
+        return f"<p>{escape(caption)}: nothing to plot in these results.</p>"
+    return f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
+
+
+def problems_html(site: Site) -> str:
+    problems = site.collection.problems
+    if not problems:
+        return '<h2 id="problems">Input problems</h2><p>None.</p>'
+    items = "".join(
+        f"<li>{'skipped' if p.skipped else 'warning'}: {escape(str(p))}</li>" for p in problems
+    )
+    return f'<h2 id="problems">Input problems</h2><ul class="problems">{items}</ul>'
+
+
+def render(site: Site) -> str:
+    parts = [
+        "<h1>sciner leaderboard</h1>",
+        f'<p id="summary">{escape(summary(site))}</p>',
+        f"<p>{escape(NOTE)}</p>",
+    ]
+    for table in site.study:
+        parts.append(table_html(table))
+        if table.key == "cross_dataset":
+            parts.append(figure_html(site.figures["figure2"], "Figure 2: cross-dataset F1"))
+    parts += [
+        '<h2 id="figure1">Precision vs recall</h2>',
+        figure_html(
+            site.figures["figure1"],
+            "Figure 1: precision against recall of every run (dashed: equal F1); hover a point "
+            "for its run",
+        ),
+        table_html(site.runs),
+        table_html(site.per_type),
+        table_html(site.errors),
+        problems_html(site),
+    ]
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>sciner leaderboard</title><style>{STYLE}</style></head><body>"
+        + "\n".join(parts)
+        + f"<script>{SCRIPT}</script></body></html>\n"
+    )

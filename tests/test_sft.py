@@ -1,0 +1,257 @@
+"""LoRA SFT with TRL on the embedded SmolLM2: every prompt format trains for a few real steps,
+saves an adapter that lm-eval's hf backend loads (`peft=`) and evaluates on a task."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl", reason="the train extra is not installed: pip install '.[train]'")
+
+from sciner_tasks.formats import FORMATS
+from sciner_tasks.harness import build_docs
+from sciner_tasks.taskgen import TASKS_DIR, task_name
+from training.card import model_card, task_metrics
+from training.sft import main, resolve_base, sft_examples, translate_push_flag
+
+REPO = Path(__file__).resolve().parents[1]
+QUICK = [
+    "--max_steps",
+    "2",
+    "--max_train_examples",
+    "4",
+    "--per_device_train_batch_size",
+    "2",
+    "--save_strategy",
+    "no",
+    "--logging_steps",
+    "1",
+]
+ENV = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+
+
+@pytest.mark.parametrize("format_name", sorted(FORMATS))
+def test_training_examples_are_the_evaluation_documents(format_name):
+    docs = build_docs("crossner_ai", format_name, "0shot", split="train")
+    examples = sft_examples("crossner_ai", format_name, "train")
+    assert len(examples) == len(docs)
+    for doc, example in zip(docs, examples, strict=True):
+        if FORMATS[format_name].chat:
+            assert example["prompt"] == [{"role": "user", "content": doc["prompt"]}]
+            assert example["completion"] == [{"role": "assistant", "content": doc["target"]}]
+        else:
+            assert (example["prompt"], example["completion"]) == (doc["prompt"], doc["target"])
+
+
+def test_chat_examples_render_exactly_as_lm_eval_renders_the_task(smollm2):
+    """TRL renders a conversational prompt with add_generation_prompt=True; lm-eval's
+    --apply_chat_template renders the task's doc_to_text the same way: same string."""
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(smollm2)
+    lm = HFLM(pretrained=smollm2, batch_size=1, device="cpu")
+    for example, doc in zip(
+        sft_examples("scierc", "general", "train")[:3],
+        build_docs("scierc", "general", "0shot", split="train"),
+        strict=False,
+    ):
+        trl_side = tokenizer.apply_chat_template(
+            example["prompt"], tokenize=False, add_generation_prompt=True
+        )
+        lm_eval_side = lm.apply_chat_template([{"role": "user", "content": doc["prompt"]}])
+        assert trl_side == lm_eval_side
+
+
+@pytest.mark.parametrize("format_name", sorted(FORMATS))
+def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, tmp_path):
+    import lm_eval
+
+    out = tmp_path / "adapter"
+    assert (
+        main(
+            [
+                "--base",
+                "smollm2",
+                "--dataset",
+                "scierc",
+                "--format",
+                format_name,
+                "--output_dir",
+                str(out),
+                *QUICK,
+            ]
+        )
+        == 0
+    )
+    assert (out / "adapter_model.safetensors").is_file()
+    assert "library_name: peft" in (out / "README.md").read_text()
+    results = lm_eval.simple_evaluate(
+        model="hf",
+        model_args=f"pretrained={smollm2},peft={out},dtype=float32",
+        tasks=[task_name("scierc", "0shot", format_name)],
+        limit=1,
+        gen_kwargs="max_gen_toks=8",
+        apply_chat_template=FORMATS[format_name].chat,
+        task_manager=lm_eval.tasks.TaskManager(include_path=str(TASKS_DIR)),
+        bootstrap_iters=0,
+        device="cpu",
+    )
+    metrics = results["results"][task_name("scierc", "0shot", format_name)]
+    assert 0.0 <= metrics["f1,none"] <= 1.0 and "parse_failure_rate,none" in metrics
+
+
+def test_clear_errors(smollm2, tmp_path):
+    with pytest.raises(SystemExit, match="unknown base 'gpt5'"):
+        resolve_base("gpt5", None, False)
+    with pytest.raises(SystemExit, match="runs code from the Hub; pass --trust_remote_code"):
+        resolve_base("yayi", None, False)
+    no_template = tmp_path / "no-template"
+    shutil.copytree(smollm2, no_template)
+    (no_template / "chat_template.jinja").unlink()
+    config = json.loads((no_template / "tokenizer_config.json").read_text())
+    config.pop("chat_template", None)
+    (no_template / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(SystemExit, match="the general format needs a chat template"):
+        main(["--base", str(no_template), "--output_dir", str(tmp_path / "o"), *QUICK])
+    with pytest.raises(FileNotFoundError, match="no dataset 'nope'"):
+        main(
+            ["--base", "smollm2", "--dataset", "nope", "--output_dir", str(tmp_path / "o"), *QUICK]
+        )
+
+
+def test_push_flag_and_model_card_with_results():
+    assert translate_push_flag(["--push-to-hub", "org/x", "--max_steps", "2"]) == [
+        "--push_to_hub",
+        "true",
+        "--hub_model_id",
+        "org/x",
+        "--max_steps",
+        "2",
+    ]
+    results = {
+        "results": {
+            "sciner_scierc_0shot": {
+                "f1,none": 0.25,
+                "precision,none": 0.5,
+                "f1_stderr,none": "N/A",
+                "alias": "x",
+            }
+        }
+    }
+    assert task_metrics(results) == {"sciner_scierc_0shot": {"f1": 0.25, "precision": 0.5}}
+    from types import SimpleNamespace
+
+    from sciner_tasks.data import DATASETS
+
+    card = model_card(
+        base="smollm2",
+        base_path="/m",
+        dataset=DATASETS["scierc"],
+        format_name="general",
+        n_train=1861,
+        sft_args=SimpleNamespace(
+            learning_rate=5e-5,
+            num_train_epochs=10,
+            per_device_train_batch_size=2,
+            max_length=912,
+            max_steps=-1,
+        ),
+        model_args=SimpleNamespace(
+            lora_r=16, lora_alpha=32, lora_dropout=0.05, lora_target_modules=["all-linear"]
+        ),
+        lm_eval_results=results,
+        repo_id="org/x",
+    )
+    metadata = card.split("---")[1]
+    assert "model-index:" in metadata and "type: scierc" in metadata
+    assert "- type: f1\n      value: 0.25" in metadata
+    assert "| sciner_scierc_0shot | 0.2500 | 0.5000 | - | - | - |" in card
+    assert "r=16, alpha=32, dropout=0.05" in card
+
+
+def run_sft(args: list[str], **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        cwd=REPO,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **kwargs,
+    )
+
+
+def test_two_cpu_processes_under_accelerate(smollm2, tmp_path):
+    out = tmp_path / "ddp"
+    process = run_sft(
+        [
+            sys.executable,
+            "-m",
+            "accelerate.commands.launch",
+            "--num_processes",
+            "2",
+            "--cpu",
+            "-m",
+            "training.sft",
+            "--base",
+            "smollm2",
+            "--output_dir",
+            str(out),
+            *QUICK,
+        ]
+    )
+    log, _ = process.communicate(timeout=600)
+    assert process.returncode == 0, log[-3000:]
+    assert (out / "adapter_model.safetensors").is_file()
+    assert "'train_loss'" in log and log.count("'train_runtime'") == 1  # logged by rank 0 only
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
+    out = tmp_path / "resume"
+    args = [
+        sys.executable,
+        "-m",
+        "training.sft",
+        "--base",
+        "smollm2",
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "6",
+        "--max_train_examples",
+        "16",
+        "--per_device_train_batch_size",
+        "2",
+        "--save_strategy",
+        "steps",
+        "--save_steps",
+        "2",
+        "--logging_steps",
+        "1",
+    ]
+    first = run_sft(args, start_new_session=True)
+    deadline = time.time() + 600
+    while not (out / "checkpoint-2" / "trainer_state.json").is_file():
+        assert first.poll() is None and time.time() < deadline, first.stdout.read()[-3000:]
+        time.sleep(0.5)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    assert not (out / "adapter_model.safetensors").exists()  # it really was interrupted
+    saved = max(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
+    second = run_sft(args + ["--resume", "true"])
+    log, _ = second.communicate(timeout=600)
+    assert second.returncode == 0, log[-3000:]
+    last = max(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    state = json.loads((last / "trainer_state.json").read_text())
+    assert state["global_step"] == 6
+    steps_logged = [entry["step"] for entry in state["log_history"] if "loss" in entry]
+    assert steps_logged[0] == 1 and steps_logged[-1] == 6
+    # The resumed run trained only the steps after its checkpoint.
+    assert log.count("'loss'") == 6 - saved
