@@ -16,6 +16,7 @@ pytest.importorskip("trl", reason="the train extra is not installed: pip install
 
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import build_docs
+from sciner_tasks.models import MODELS
 from sciner_tasks.taskgen import TASKS_DIR, task_name
 from training.card import model_card, task_metrics
 from training.sft import main, resolve_base, sft_examples, translate_push_flag
@@ -172,8 +173,51 @@ def test_push_flag_and_model_card_with_results():
     metadata = card.split("---")[1]
     assert "model-index:" in metadata and "type: scierc" in metadata
     assert "- type: f1\n      value: 0.25" in metadata
+    assert "base_model" not in metadata  # a local folder is no Hub id
     assert "| sciner_scierc_0shot | 0.2500 | 0.5000 | - | - | - |" in card
     assert "r=16, alpha=32, dropout=0.05" in card
+    assert "lr 5e-05, 10 epochs, batch size 2 per device, sequences cut at 912 tokens" in card
+
+
+def test_model_card_names_the_hub_base_and_the_schedule_that_ran():
+    from types import SimpleNamespace
+
+    from sciner_tasks.data import DATASETS
+
+    iepile = resolve_base("iepile-llama2", None, False)
+    card = model_card(
+        base="iepile-llama2",
+        base_path=iepile.path,
+        base_hub_id=iepile.hub_id,
+        merged_adapter=iepile.adapter,
+        dataset=DATASETS["scierc"],
+        format_name=iepile.format,
+        n_train=1861,
+        sft_args=SimpleNamespace(
+            learning_rate=3e-4,
+            num_train_epochs=10,
+            per_device_train_batch_size=8,
+            max_length=None,
+            max_steps=80,
+        ),
+        model_args=SimpleNamespace(
+            lora_r=16, lora_alpha=32, lora_dropout=0.05, lora_target_modules=["all-linear"]
+        ),
+        lm_eval_results=None,
+        repo_id=None,
+    )
+    assert f"base_model: {MODELS['iepile-llama2'].lora_base}\n" in card.split("---")[1]
+    assert f"| merged into the base first | `{MODELS['iepile-llama2'].hub_id}` |" in card
+    assert "with `zjunlp/" in card  # the evaluation command says to merge it first
+    assert "80 steps, batch size 8 per device, sequences kept whole" in card
+    assert "10 epochs" not in card  # max_steps overrode them
+
+
+def test_base_hub_ids(smollm2):
+    embedded = resolve_base("smollm2", None, False)
+    assert Path(embedded.path).is_dir() and embedded.hub_id == MODELS["smollm2"].hub_id
+    assert resolve_base("org/model", None, False).hub_id == "org/model"
+    assert resolve_base(str(smollm2), None, False).hub_id is None
 
 
 def run_sft(args: list[str], **kwargs) -> subprocess.Popen:

@@ -47,10 +47,19 @@ def model_index(name: str, dataset: DatasetSpec, results: dict[str, dict[str, fl
     return "\n".join(lines) + "\n"
 
 
+def schedule(sft_args) -> str:
+    # A positive max_steps overrides the epoch count (transformers' TrainingArguments).
+    if sft_args.max_steps > 0:
+        return f"{sft_args.max_steps} steps"
+    return f"{sft_args.num_train_epochs:g} epochs"
+
+
 def model_card(
     *,
     base: str,
     base_path: str,
+    base_hub_id: str | None = None,
+    merged_adapter: str | None = None,
     dataset: DatasetSpec,
     format_name: str,
     n_train: int,
@@ -61,9 +70,11 @@ def model_card(
 ) -> str:
     name = repo_id or f"sciner-{base.split('/')[-1]}-{dataset.name}"
     results = task_metrics(lm_eval_results)
+    # The Hub links an adapter to its base by id; a local folder is no id and is left out.
+    base_model = f"base_model: {base_hub_id}\n" if base_hub_id else ""
     metadata = (
         "---\n"
-        f"base_model: {base_path}\n"
+        f"{base_model}"
         "library_name: peft\n"
         "pipeline_tag: text-generation\n"
         "tags:\n- sciner\n- named-entity-recognition\n- lora\n- trl\n- sft\n"
@@ -73,6 +84,7 @@ def model_card(
     targets = model_args.lora_target_modules
     rows = [
         ("base", f"`{base}` ({base_path})"),
+        *([("merged into the base first", f"`{merged_adapter}`")] if merged_adapter else []),
         ("prompt format", f"`{format_name}` (sciner_tasks.formats)"),
         ("data", f"{dataset.title} train split, {n_train} examples ({dataset.source})"),
         (
@@ -82,10 +94,13 @@ def model_card(
         ),
         (
             "optimisation",
-            f"lr {sft_args.learning_rate}, {sft_args.num_train_epochs} epochs, "
+            f"lr {sft_args.learning_rate}, {schedule(sft_args)}, "
             f"batch size {sft_args.per_device_train_batch_size} per device, "
-            f"max length {sft_args.max_length} tokens, max steps "
-            f"{sft_args.max_steps}",
+            + (
+                f"sequences cut at {sft_args.max_length} tokens"
+                if sft_args.max_length
+                else "sequences kept whole (padding-free batches)"
+            ),
         ),
         ("loss", "completion only (TRL SFTTrainer, prompt-completion examples)"),
     ]
@@ -94,8 +109,14 @@ def model_card(
         "",
         f"A LoRA adapter for named-entity recognition on {dataset.title}, trained with "
         "[sciner](https://pypi.org/project/sciner/)'s `python -m training.sft`. Evaluate it with "
-        f"`lm_eval --model hf --model_args pretrained={base_path},peft=ADAPTER "
-        f"--tasks {task_name(dataset.name, '0shot', format_name)}`.",
+        f"`lm_eval --model hf --model_args pretrained={base_hub_id or base_path},peft=ADAPTER "
+        f"--tasks {task_name(dataset.name, '0shot', format_name)}`"
+        + (
+            f", where the base is {base_hub_id or base_path} with `{merged_adapter}` merged in, "
+            "as it was trained."
+            if merged_adapter
+            else "."
+        ),
         "",
         "## Training",
         "",

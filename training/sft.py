@@ -92,6 +92,7 @@ class Base:
     adapter: str | None
     format: str
     trust_remote_code: bool
+    hub_id: str | None  # the Hub id of `path`'s weights, for the model card; None if unknown
 
 
 def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) -> Base:
@@ -102,16 +103,18 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
                 f"error: unknown base {base!r}: not a registered model ({', '.join(MODELS)}), "
                 "a local folder or a Hub id (ORG/NAME)"
             )
-        return Base(base, None, format_name or "general", trust_remote_code)
+        hub_id = None if Path(base).exists() else base
+        return Base(base, None, format_name or "general", trust_remote_code, hub_id)
     if spec.trust_remote_code and not trust_remote_code:
         raise SystemExit(
             f"error: {spec.name} ({spec.hub_id}) runs code from the Hub; pass "
             "--trust_remote_code true if you trust it"
         )
-    path = str(local_path(base)) if base == "smollm2" else spec.hub_id
+    format_name = format_name or spec.format
     if spec.lora_base:  # IEPile: a LoRA on a chat model, merged before our own LoRA
-        return Base(spec.lora_base, spec.hub_id, format_name or spec.format, trust_remote_code)
-    return Base(path, None, format_name or spec.format, trust_remote_code)
+        return Base(spec.lora_base, spec.hub_id, format_name, trust_remote_code, spec.lora_base)
+    path = str(local_path(base)) if base == "smollm2" else spec.hub_id
+    return Base(path, None, format_name, trust_remote_code, spec.hub_id)
 
 
 def sft_examples(dataset: str, format_name: str, split: str, limit: int | None = None):
@@ -260,6 +263,8 @@ def finish(run: Run) -> None:
     card = model_card(
         base=run.ours.base if run.ours.base in MODELS else run.base.path,
         base_path=run.base.path,
+        base_hub_id=run.base.hub_id,
+        merged_adapter=run.base.adapter,
         dataset=run.spec,
         format_name=run.base.format,
         n_train=run.n_train,

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # CPU demo: SciERC F1 of the embedded SmolLM2-135M-Instruct before and after a bounded LoRA SFT
-# (training/recipes/smollm2_scierc_cpu.yaml: 300 steps of 8 examples). Offline.
+# (training/recipes/smollm2_scierc_cpu.yaml: 80 steps of 8 examples, about 25 min on 2 CPU cores). Offline.
 #
-#   bash training/recipes/smollm2_scierc_cpu_demo.sh [LIMIT]     # LIMIT test sentences, default 100
+#   bash training/recipes/smollm2_scierc_cpu_demo.sh [LIMIT]     # LIMIT test sentences, default 50
 #
 # Both evaluations use the same task, documents and budget; results go to runs/cpu_demo/.
 set -euo pipefail
-limit=${1:-100}
+limit=${1:-50}
 out=runs/cpu_demo
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 model=$(python -m sciner_tasks.models path smollm2)
