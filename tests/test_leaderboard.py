@@ -767,3 +767,25 @@ def test_demo_page_in_headless_chromium(browser, demo_site, tmp_path):
     assert page.locator('table[data-key="table1"] tbody tr', has_text="SmolLM2").count() == 1
     assert page.locator("figure svg").count() == 1  # no cross-dataset runs: no Figure 2
     assert screenshot(page, "leaderboard_demo.png", tmp_path).stat().st_size > 0
+
+
+def test_committed_results_build_cleanly_and_match_the_readme():
+    """results/ holds real runs (span baseline, CPU demo) whose figures the README quotes: they
+    re-score from their own samples without a warning, and the README says what they say."""
+    repo = Path(__file__).resolve().parents[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputWarning)
+        collection = collect([repo / "results"], {"smollm2-scierc-cpu": "scierc"})
+    assert not collection.problems
+    runs = {(r.model, r.setting): r for r in collection.runs}
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    demo = readme[readme.index("### CPU demo") :]
+    rows = (("0shot", None, "| before (0-shot) |"), ("sft", "scierc", "| after 80 LoRA steps |"))
+    for setting, trained_on, row in rows:
+        run = runs[("SmolLM2-135M-Instruct", setting)]
+        assert run.samples is not None and run.n_samples == 50 and run.trained_on == trained_on
+        line = demo[demo.index(row) :].splitlines()[0]
+        for metric in ("f1", "precision", "recall"):
+            assert f"{100 * run.metrics[metric]:.2f}" in line, (metric, line)
+    baseline = next(r for r in collection.runs if r.prompt_format == "span")
+    assert f"**{100 * baseline.metrics['f1']:.2f}**" in readme
