@@ -208,7 +208,9 @@ def test_model_card_names_the_hub_base_and_the_schedule_that_ran():
     )
     assert f"base_model: {MODELS['iepile-llama2'].lora_base}\n" in card.split("---")[1]
     assert f"| merged into the base first | `{MODELS['iepile-llama2'].hub_id}` |" in card
-    assert "with `zjunlp/" in card  # the evaluation command says to merge it first
+    lora_base, lora = MODELS["iepile-llama2"].lora_base, MODELS["iepile-llama2"].hub_id
+    assert "pretrained=MERGED_BASE,peft=ADAPTER" in card
+    assert f"MERGED_BASE being {lora_base} with `{lora}` merged in" in card
     assert "80 steps, batch size 8 per device, sequences kept whole" in card
     assert "10 epochs" not in card  # max_steps overrode them
 

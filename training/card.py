@@ -81,6 +81,8 @@ def model_card(
         f"{model_index(name, dataset, results)}"
         "---\n"
     )
+    # The adapter was trained on these weights: evaluate it on them, not on the Hub id's.
+    pretrained = "MERGED_BASE" if merged_adapter else base_path
     targets = model_args.lora_target_modules
     rows = [
         ("base", f"`{base}` ({base_path})"),
@@ -109,11 +111,11 @@ def model_card(
         "",
         f"A LoRA adapter for named-entity recognition on {dataset.title}, trained with "
         "[sciner](https://pypi.org/project/sciner/)'s `python -m training.sft`. Evaluate it with "
-        f"`lm_eval --model hf --model_args pretrained={base_hub_id or base_path},peft=ADAPTER "
+        f"`lm_eval --model hf --model_args pretrained={pretrained},peft=ADAPTER "
         f"--tasks {task_name(dataset.name, '0shot', format_name)}`"
         + (
-            f", where the base is {base_hub_id or base_path} with `{merged_adapter}` merged in, "
-            "as it was trained."
+            f", MERGED_BASE being {base_path} with `{merged_adapter}` merged in "
+            "(peft's merge_and_unload), as it was trained."
             if merged_adapter
             else "."
         ),

@@ -92,7 +92,9 @@ class Base:
     adapter: str | None
     format: str
     trust_remote_code: bool
-    hub_id: str | None  # the Hub id of `path`'s weights, for the model card; None if unknown
+    # The Hub id `path` stands for (the card's base_model); for the embedded SmolLM2 that is
+    # the model whose 4-bit GGUF `path` holds. None for a local folder.
+    hub_id: str | None
 
 
 def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) -> Base:
