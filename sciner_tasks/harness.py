@@ -6,6 +6,11 @@ general and YAYI formats ask once per sentence, UniNER once per (sentence, type)
 once per chunk of types. Documents carry their sentence's id and gold entities, and the
 aggregations regroup the requests by sentence before scoring, so every metric is the exact
 corpus micro score over sentences whatever the format.
+
+Tasks of a format whose family has its own scorer (UniNER, IEPile) also report
+`upstream_f1`: that scorer's figure, from each generation read the family's way
+(`PromptFormat.upstream`); the logged samples carry its gold and predictions, and
+`upstream_counts` turns them into P/R/F1.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .data import Sentence, load_spec, load_split
-from .formats import Demonstration, Query, get_format
-from .scoring import Counts, aggregate, score_sentence
+from .data import DatasetSpec, Sentence, load_spec, load_split
+from .formats import Demonstration, PromptFormat, Query, get_format
+from .scoring import Counts, aggregate, count_matches, score_sentence
 
 REGIMES = {"0shot": 0, "1shot": 1}
 SAMPLERS = ("random", "knn")
@@ -88,6 +93,7 @@ def build_docs(
         raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
     spec = load_spec(dataset)
     prompt_format = get_format(format_name)
+    types = spec.types_for(prompt_format.family)
     sentences = load_split(dataset, split)
     shots = REGIMES[regime]
     demos: list[list[Sentence]] = [[] for _ in sentences]
@@ -101,7 +107,7 @@ def build_docs(
     docs = []
     for sentence, shot in zip(sentences, demos, strict=True):
         queries = prompt_format.queries(
-            sentence.text, spec.types, spec.domain, [demonstration(s) for s in shot]
+            sentence.text, types, spec.domain, [demonstration(s) for s in shot]
         )
         gold = [(e.type, e.text) for e in sentence.entities]
         for index, query in enumerate(queries):
@@ -114,7 +120,7 @@ def build_docs(
                     "text": sentence.text,
                     "prompt": query.prompt,
                     "query_types": list(query.types),
-                    "target": prompt_format.target(query, gold, spec.types),
+                    "target": prompt_format.target(query, gold, types),
                     "entities": [
                         {"start": e.start, "end": e.end, "type": e.type, "text": e.text}
                         for e in sentence.entities
@@ -151,15 +157,43 @@ def doc_to_target(doc: dict[str, Any]) -> str:
 
 
 @functools.cache
-def dataset_types(dataset: str) -> dict[str, str]:
-    return load_spec(dataset).types
+def dataset_spec(dataset: str) -> DatasetSpec:
+    return load_spec(dataset)
+
+
+def metrics_of(prompt_format: PromptFormat) -> dict[str, Any]:
+    """The metrics of a format's tasks, name -> aggregation: METRICS, and UPSTREAM_METRICS
+    where the family has a scorer of its own."""
+    return METRICS | (UPSTREAM_METRICS if prompt_format.has_upstream_scorer else {})
+
+
+def upstream_item(
+    prompt_format: PromptFormat, spec: DatasetSpec, output: str, query: Query, doc: dict
+) -> dict[str, Any] | None:
+    """The generation as the family's scorer reads it, or None where that scorer never asks
+    the generation's types (`DatasetSpec.upstream_unasked`)."""
+    unasked = spec.upstream_unasked.get(prompt_format.family, ())
+    if set(query.types) <= set(unasked):
+        return None
+    gold = [(e["type"], e["text"]) for e in doc["entities"]]
+    read = prompt_format.upstream(output, query, gold, spec.types_for(prompt_format.family))
+    if read is None:
+        return None
+    return {
+        "gold": [list(p) for p in read.gold],
+        "predictions": [list(p) for p in read.predictions],
+        "failed": read.failed,
+    }
 
 
 def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, Any]:
     """Parse one generation with the document's format; every metric gets the same item
     (the aggregations regroup items by sentence)."""
     query = Query(doc["prompt"], tuple(doc["query_types"]))
-    parsed = get_format(doc["format"]).parse(results[0], query, dataset_types(doc["dataset"]))
+    prompt_format = get_format(doc["format"])
+    spec = dataset_spec(doc["dataset"])
+    types = spec.types_for(prompt_format.family)
+    parsed = prompt_format.parse(results[0], query, types)
     asked = [e for e in doc["entities"] if e["type"] in query.types]
     per_type = score_sentence(asked, parsed.entities, doc["text"]).per_type
     item = {
@@ -172,7 +206,9 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         # logged samples show per-type figures without re-scoring.
         "per_type": {t: [c.tp, c.fp, c.fn] for t, c in sorted(per_type.items())},
     }
-    return dict.fromkeys(METRICS, item)
+    if prompt_format.has_upstream_scorer:
+        item["upstream"] = upstream_item(prompt_format, spec, results[0], query, doc)
+    return dict.fromkeys(metrics_of(prompt_format), item)
 
 
 def sentence_scores(items: Iterable[dict[str, Any]]):
@@ -207,6 +243,28 @@ def normalised_f1(items) -> float:
 
 def hallucination_rate(items) -> float:
     return aggregate(sentence_scores(items)).hallucination_rate
+
+
+def upstream_counts(items: Iterable[dict[str, Any]]) -> Counts:
+    """The family scorer's corpus counts: per sentence, its generations' gold and predictions
+    together (IEPile merges a sentence's chunks), matched with `count_matches` (gold pairs
+    are unique; UniNER's predictions are too, so this is its set matching). Generations the
+    family never asks (item "upstream" None) are left out."""
+    by_sentence: dict[str, tuple[list, list]] = {}
+    for item in items:
+        read = item.get("upstream")
+        if read is None:
+            continue
+        gold, predictions = by_sentence.setdefault(item["sentence_id"], ([], []))
+        gold += [tuple(p) for p in read["gold"]]
+        predictions += [tuple(p) for p in read["predictions"]]
+    return sum(
+        (count_matches(gold, predictions) for gold, predictions in by_sentence.values()), Counts()
+    )
+
+
+def upstream_f1(items) -> float:
+    return upstream_counts(items).f1
 
 
 def parse_failure_rate(items) -> float:
@@ -245,3 +303,5 @@ METRICS = {
     "hallucination_rate": hallucination_rate,
     "parse_failure_rate": parse_failure_rate,
 }
+# The family's own scorer (UniNER, IEPile), in the tasks of formats that have one.
+UPSTREAM_METRICS = {"upstream_f1": upstream_f1}

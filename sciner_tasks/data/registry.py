@@ -25,6 +25,19 @@ class DatasetSpec:
     shipped: bool = True
     # '<file>:<annotation id>' -> why its brat text field may disagree with its offsets.
     errata: dict[str, str] = field(default_factory=dict)
+    # Prompt family -> {label: verbalisation} where that family's own data names a type
+    # differently from `types` (UniNER's CrossNER test data, IEPile's CoNLL-2003 training
+    # data). Prompts, targets, parsers and SFT of the family all use `types_for(family)`.
+    family_types: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Prompt family -> labels its own evaluation data never asks. sciner asks and scores them
+    # like every other type; only that family's `upstream_f1` leaves them out, so it stays
+    # comparable with the figures the family reports.
+    upstream_unasked: dict[str, list[str]] = field(default_factory=dict)
+
+    def types_for(self, family: str) -> dict[str, str]:
+        """Canonical label -> verbalisation as `family`'s prompts show it, in prompt order."""
+        renamed = self.family_types.get(family, {})
+        return {label: renamed.get(label, words) for label, words in self.types.items()}
 
 
 def _same(*labels: str) -> dict[str, str]:
@@ -44,6 +57,8 @@ CROSSNER_VERBALISATIONS = {
     "politicalparty": "political party",
     "programlang": "programming language",
 }
+
+CROSSNER_UNINER_TYPES = {"organisation": "organization", "programlang": "program language"}
 
 CROSSNER_TYPES = {
     "ai": "algorithm conference country field location metrics misc organisation person product "
@@ -187,6 +202,9 @@ _register(
         source="original release files eng.train / eng.testa / eng.testb; raw folder conll2003; "
         "or the Hub dataset eriktks/conll2003",
         license="Reuters RCV1 terms: not redistributed by sciner",
+        # IEPile's CoNLL-2003 schema is person, organization, location, else (zjunlp/IEPile
+        # README example; data/hard_negative/hard_dict.json).
+        family_types={"iepile": {"MISC": "else"}},
     )
 )
 for _domain, _labels in CROSSNER_TYPES.items():
@@ -199,5 +217,11 @@ for _domain, _labels in CROSSNER_TYPES.items():
             citation=CROSSNER_CITATION,
             source=f"github zliucr/CrossNER @ 2e7ba2a; raw folder crossner/ner_data/{_domain}",
             license="MIT",
+            # UniNER's own CrossNER test data (universal-ner src/eval/test_data/CrossNER_*.json)
+            # asks "organization" and "program language", and never asks misc.
+            family_types={
+                "uniner": {k: v for k, v in CROSSNER_UNINER_TYPES.items() if k in _labels.split()}
+            },
+            upstream_unasked={"uniner": ["misc"]},
         )
     )

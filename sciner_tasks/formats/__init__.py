@@ -7,10 +7,11 @@
 
 `general` is EasyInstruct's prompt for vanilla chat LLMs; `uniner`, `iepile` (Llama2-chat
 adapter), `iepile_baichuan2` (the same protocol in Baichuan2's markers) and `yayi` are the
-protocols the IE-specialised models were trained with.
+protocols the IE-specialised models were trained with. docs/fidelity.md says, per format,
+which upstream files it reproduces and where it deviates.
 """
 
-from .base import Demonstration, Parsed, PromptFormat, Query
+from .base import Demonstration, Parsed, PromptFormat, Query, Upstream
 from .general import GeneralFormat
 from .iepile import IEPileFormat
 from .templates import BAICHUAN2_CHAT
@@ -33,4 +34,12 @@ def get_format(name: str) -> PromptFormat:
         raise KeyError(f"unknown prompt format {name!r}; known: {', '.join(FORMATS)}") from None
 
 
-__all__ = ["FORMATS", "Demonstration", "Parsed", "PromptFormat", "Query", "get_format"]
+__all__ = [
+    "FORMATS",
+    "Demonstration",
+    "Parsed",
+    "PromptFormat",
+    "Query",
+    "Upstream",
+    "get_format",
+]

@@ -1,21 +1,26 @@
 """The general format: EasyInstruct's NER prompt, used for every vanilla chat LLM.
 
-Reproduces EasyInstruct's NER prompt (anchors.md) character for character: the instruction
-naming the domain and the entity types (verbalised, joined by ', '), the output form
-[{'E': type, 'W': entity}, ...], then "Input: {text}\\nOutput: ". Without a domain,
-"{domain} domain " is dropped. One query per sentence asks for every type; the prompt is a
-user message for the model's chat template (`chat = True`).
+Reproduces zjunlp/EasyInstruct easyinstruct/prompts/ie_prompt.py (IEPrompt, task "ner",
+language "en") character for character: the instruction naming the domain and the entity types
+(verbalised, joined by ', '; without a domain, NER_EN_LABELS drops "{domain} domain "), the
+output form [{'E': type, 'W': entity}, ...], then "Input: {text}\nOutput: ". One query per
+sentence asks for every type; the prompt is a user message for the model's chat template
+(`chat = True`). EasyInstruct sends it after the system message "You are a helpful
+assistant." (prompts/base_prompt.py): lm-eval's `--system_instruction` (see
+`python -m sciner_tasks.models command`).
 
-Our choices where the anchors are silent:
-- 1-shot: each demonstration is written as "Input: {text}\\nOutput: {gold answer}\\n\\n"
-  between the instruction and the final "Input:", inside the same user message, so a chat
-  model sees one turn whatever the number of shots.
-- The gold answer (`target`, also the demonstrations' answers) is the list in the
-  single-quoted Python-literal style the prompt shows, written with repr() so quotes and
-  backslashes in entity texts are escaped; [] when there is none. Duplicates are kept.
-- Stop: only "\\nInput:" (a model inventing the next example). EasyInstruct sets none; the
-  chat template's end-of-turn ends an answer, and "\\n\\n" would cut off the usual chat
-  preamble ("Sure! Here are the entities:\\n\\n[...]") before the answer.
+1-shot is EasyInstruct's in-context layout (IEPrompt._get_incontext_examples with
+ICLPrompt.build_prompt): after the instruction, "Examples: \n", then "Output: {output}\n"
+per demonstration, without the demonstration's text, then "Input: {text}\nOutput: ".
+The demonstration's output is `str()` of its list of {'E': type, 'W': entity} dicts, which is
+what `answer` writes.
+
+Our choices where EasyInstruct is silent (it has no NER parser or scorer):
+- The gold answer (`target`, also the demonstrations' output) lists each (type, entity) once,
+  in text order; [] when there is none.
+- Stop: only "\nInput:" (a model inventing the next example). EasyInstruct sets none; the
+  chat template's end-of-turn ends an answer, and "\n\n" would cut off the usual chat
+  preamble ("Sure! Here are the entities:\n\n[...]") before the answer.
 - Parsing: the answer is the first list that opens with an object or is empty ("[{", "[]");
   prose around it is no failure. Objects written without the enclosing list are still read
   (and marked failed). Items need string 'E' and 'W'; others are skipped as malformed.
@@ -25,7 +30,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .base import Demonstration, Parsed, PromptFormat, Query, asked, label_of
 from .literal import Literal, read_literal, read_sequence
@@ -47,7 +53,8 @@ def instruction(types: Mapping[str, str], domain: str) -> str:
 
 
 def answer(entities: Sequence[tuple[str, str]], types: Mapping[str, str]) -> str:
-    # repr() writes the quoting the prompt shows and escapes what needs it.
+    """str() of the list of {'E': type, 'W': entity} dicts: repr() writes the quoting the
+    prompt shows and escapes what needs it."""
     items = [f"{{'E': {types.get(label, label)!r}, 'W': {text!r}}}" for label, text in entities]
     return f"[{', '.join(items)}]"
 
@@ -64,8 +71,13 @@ def read_answer(output: str) -> Literal | None:
 @dataclass(frozen=True)
 class GeneralFormat(PromptFormat):
     name: str = "general"
+    family: str = "general"
     stop: tuple[str, ...] = ("\nInput:",)
     chat: bool = True
+    # EasyInstruct's system message (easyinstruct/prompts/base_prompt.py).
+    system: str | None = "You are a helpful assistant."
+    max_gen_toks: int | None = None
+    generation: Mapping[str, Any] = field(default_factory=dict)
 
     def queries(
         self,
@@ -75,9 +87,10 @@ class GeneralFormat(PromptFormat):
         demonstrations: Sequence[Demonstration] = (),
     ) -> list[Query]:
         shots = "".join(
-            f"Input: {d.text}\nOutput: {answer(d.entities, types)}\n\n" for d in demonstrations
+            f"Output: {answer(asked(types, d.entities), types)}\n" for d in demonstrations
         )
-        prompt = f"{instruction(types, domain)}{shots}Input: {text}\nOutput: "
+        examples = f"Examples: \n{shots}" if demonstrations else ""
+        prompt = f"{instruction(types, domain)}{examples}Input: {text}\nOutput: "
         return [Query(prompt, tuple(types))]
 
     def target(

@@ -1,9 +1,10 @@
 """The conversation markup of the raw-string formats (`chat = False`).
 
 These models were trained on their own turn markers, so the format renders the exact string
-the model was trained on instead of leaving it to a chat template. One user turn is the
-anchors' form; earlier turns only appear for 1-shot demonstrations (our choice: a
-demonstration is an earlier turn answered with its gold answer).
+the model was trained on instead of leaving it to a chat template. Zero-shot prompts are one
+user turn; a 1-shot demonstration is an earlier turn answered with its gold answer, laid out
+as the family's template lays out conversation history (our choice: no family evaluates
+with demonstrations).
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ MESSAGE = "{message}"
 @dataclass(frozen=True)
 class TurnTemplate:
     """`first` wraps the first user turn (with the system prompt, if any), `later` every
-    later one; `answer_end` closes an assistant answer given in the prompt. Each holds
-    MESSAGE where the user message goes."""
+    later one; an answer given in the prompt is `answer_start + answer + answer_end`. Each
+    wrapper holds MESSAGE where the user message goes."""
 
     first: str
     later: str
+    answer_start: str
     answer_end: str
 
     def render(self, demonstrations: Sequence[tuple[str, str]], user: str) -> str:
         """Earlier (user message, answer) turns, then the user turn the model answers."""
         out = []
         for index, (message, answer) in enumerate(demonstrations):
-            out.append(self.wrap(index, message) + answer + self.answer_end)
+            out.append(self.wrap(index, message) + self.answer_start + answer + self.answer_end)
         out.append(self.wrap(len(demonstrations), user))
         return "".join(out)
 
@@ -37,30 +39,45 @@ class TurnTemplate:
         return (self.first if index == 0 else self.later).replace(MESSAGE, message, 1)
 
 
-# IEPile / OneKE on Llama2-13B-chat (anchors.md): `[INST] <<SYS>>\n{system}\n<</SYS>>\n\n
-# {instruction}[/INST]`, no space before [/INST]. Later turns follow Llama2-chat: the answer
-# ends with </s>, the next turn opens with <s>[INST] (the tokenizer reads both as special).
+# Llama-2-chat's default system prompt, which IEPile's `llama2` template puts in the first turn.
+LLAMA2_DEFAULT_SYSTEM = (
+    "You are a helpful, respectful and honest assistant. Always answer as helpfully as "
+    "possible, while being safe. Your answers should not include any harmful, unethical, "
+    "racist, sexist, toxic, dangerous, or illegal content. Please ensure that your responses "
+    "are socially unbiased and positive in nature.\n\nIf a question does not make any sense, "
+    "or is not factually coherent, explain why instead of answering something not correct. If "
+    "you don't know the answer to a question, please don't share false information."
+)
+
+# IEPile on Llama2-13B-chat: the `llama2` template its LoRA was trained and run with
+# (zjunlp/IEPile src/datamodule/template.py, Llama2Template; ft_scripts/fine_llama.bash and
+# infer_scripts/infer_llama.bash pass --template 'llama2'). Every turn is `<s>[INST] {query}
+# [/INST]` (a space before [/INST]); the first query starts with the <<SYS>> block. The answer
+# is tokenized on its own, so Llama's SentencePiece starts it with a space ("[/INST] {...}"
+# when decoded), and ends with </s>. lm-eval adds the first <s> itself (add_bos_token).
 LLAMA2_CHAT = TurnTemplate(
-    first="[INST] <<SYS>>\nYou are a helpful assistant. 你是一个乐于助人的助手。\n<</SYS>>\n\n"
-    "{message}[/INST]",
-    later="<s>[INST] {message}[/INST]",
+    first=f"[INST] <<SYS>>\n{LLAMA2_DEFAULT_SYSTEM}\n<</SYS>>\n\n{MESSAGE} [/INST]",
+    later=f"<s>[INST] {MESSAGE} [/INST]",
+    answer_start=" ",
     answer_end="</s>",
 )
 
-# IEPile on Baichuan2-13B-chat: IEPile's `baichuan2` template (src/datamodule/template.py,
-# with its inference helper) is `<reserved_106>{query}<reserved_107>` with no system prompt,
-# the Baichuan2-Chat user/assistant tokens; it puts no end marker after an answer
-# (efficient_eos).
+# IEPile on Baichuan2-13B-chat: IEPile's `baichuan2` template (same file) is
+# `<reserved_106>{query}<reserved_107>` in every turn, no system prompt, and no end marker
+# after an answer (efficient_eos). Baichuan 2's tokenizer adds no dummy prefix, so the answer
+# follows the marker directly.
 BAICHUAN2_CHAT = TurnTemplate(
-    first="<reserved_106>{message}<reserved_107>",
-    later="<reserved_106>{message}<reserved_107>",
+    first=f"<reserved_106>{MESSAGE}<reserved_107>",
+    later=f"<reserved_106>{MESSAGE}<reserved_107>",
+    answer_start="",
     answer_end="",
 )
 
-# YAYI-UIE (anchors.md; its README): `<reserved_13>{prompt}<reserved_14>`, the human and
-# assistant markers YAYI-UIE was tuned with on Baichuan2; no end marker, as in Baichuan2.
+# YAYI-UIE (wenge-research/YAYI-UIE README_EN.md, Inference): "<reserved_13>" + prompt +
+# "<reserved_14>", the human and assistant markers YAYI-UIE was tuned with on Baichuan2.
 YAYI_CHAT = TurnTemplate(
-    first="<reserved_13>{message}<reserved_14>",
-    later="<reserved_13>{message}<reserved_14>",
+    first=f"<reserved_13>{MESSAGE}<reserved_14>",
+    later=f"<reserved_13>{MESSAGE}<reserved_14>",
+    answer_start="",
     answer_end="",
 )

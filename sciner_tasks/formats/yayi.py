@@ -1,16 +1,18 @@
 """YAYI-UIE: one instruction per sentence, answered with a JSON object {type: [entities]}.
 
-Reproduces wenge-research/YAYI-UIE's English NER prompt (anchors.md) in its turn markers
-`<reserved_13>{prompt}<reserved_14>` (`templates.YAYI_CHAT`): "Text: {text} \\nFrom the given
-text, extract all the entities and types. Please format the answer in json
-{type1/type2/...：[entities]}." with the full-width colon. The type slot lists the dataset's
-verbalised types joined by '/', as the README's example `{location/person/organization：
-[entities]}` does. One query per sentence asks for every type.
+Reproduces wenge-research/YAYI-UIE's English NER prompt (README_EN.md, Inference and Sample
+Prompts) in its turn markers `<reserved_13>{prompt}<reserved_14>` (`templates.YAYI_CHAT`):
+"Text: {text} \nFrom the given text, extract all the entities and types. Please format the
+answer in json {type1/type2/...：[entities]}." with the full-width colon. The type slot lists
+the dataset's verbalised types joined by '/', as the README's example `{location/person/
+organization：[entities]}` does. One query per sentence asks for every type. Decoding is the
+README's: the model's own generation_config with temperature 0 and at most 512 new tokens, so
+nothing else is pinned.
 
-Our choices where the anchors are silent (the repository has no parser or scorer):
-- `target` lists only the types that occur, in the dataset's type order ({} when none):
-  the prompt asks for "the entities and types", not for an object keyed by every type.
-  Duplicates are kept, as in IEPile's multiset scoring.
+Our choices where YAYI-UIE is silent (the repository has no parser, scorer or training data):
+- `target` lists only the types that occur, in the dataset's type order, each entity once
+  ({} when none): the prompt asks for "the entities and types", not for an object keyed by
+  every type.
 - Parsing reads the first object, accepting full-width colon and comma, curly quotes and
   prose around it; anything repaired marks the answer failed.
 - Generation stops at `</s>`, Baichuan2's end of sequence.
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from .base import Demonstration, Parsed, PromptFormat, Query, asked, parse_type_lists, type_lists
 from .templates import YAYI_CHAT
@@ -43,8 +46,12 @@ def answer(entities: Sequence[tuple[str, str]], types: Mapping[str, str]) -> str
 @dataclass(frozen=True)
 class YayiFormat(PromptFormat):
     name: str = "yayi"
+    family: str = "yayi"
     stop: tuple[str, ...] = ("</s>",)
     chat: bool = False
+    system: str | None = None
+    max_gen_toks: int | None = 512
+    generation: Mapping[str, Any] = field(default_factory=dict)
 
     def queries(
         self,

@@ -12,4 +12,5 @@ from sciner_tasks.harness import (  # noqa: F401
     precision,
     process_results,
     recall,
+    upstream_f1,
 )
