@@ -171,14 +171,13 @@ def upstream_item(
     prompt_format: PromptFormat, spec: DatasetSpec, output: str, query: Query, doc: dict
 ) -> dict[str, Any] | None:
     """The generation as the family's scorer reads it, or None where that scorer never asks
-    the generation's types (`DatasetSpec.upstream_unasked`)."""
+    the generation's types (`DatasetSpec.upstream_unasked`; only UniNER's one-type queries
+    have such types)."""
     unasked = spec.upstream_unasked.get(prompt_format.family, ())
     if set(query.types) <= set(unasked):
         return None
     gold = [(e["type"], e["text"]) for e in doc["entities"]]
     read = prompt_format.upstream(output, query, gold, spec.types_for(prompt_format.family))
-    if read is None:
-        return None
     return {
         "gold": [list(p) for p in read.gold],
         "predictions": [list(p) for p in read.predictions],

@@ -221,7 +221,7 @@ def lm_eval_command(name: str, tasks: list[str] | None = None, backend: str = "v
     return " ".join(words)
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sciner_tasks.models", description=__doc__)
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("list", help="the model registry")
@@ -233,6 +233,11 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--backend", choices=BACKENDS, default="vllm")
     path = commands.add_parser("path", help="prepare and print a local model folder")
     path.add_argument("name", choices=["smollm2"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "path":
         print(local_path(args.name))

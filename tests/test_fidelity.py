@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from sciner_tasks import harness
-from sciner_tasks.data import DATASETS, load_spec, load_split
+from sciner_tasks.data import DATASETS, Entity, Sentence, load_spec, load_split
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS, Query, get_format
 from sciner_tasks.formats.iepile import instruction as iepile_instruction
@@ -40,6 +40,7 @@ from sciner_tasks.formats.uniner import read_upstream as uniner_read
 from sciner_tasks.taskgen import task_name
 
 GOLDEN = Path(__file__).parent / "golden" / "upstream_prompts.json"
+TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in harness.REGIMES for f in FORMATS}
 SHIPPED = [name for name, spec in DATASETS.items() if spec.shipped]
 AVAILABLE = [name for name in DATASETS if locate(name)]
 
@@ -216,8 +217,43 @@ def sciner_prompts(dataset, format_name, regime):
     return found
 
 
+def public_sentence(text, entities):
+    """A CoNLL-2003-style sentence quoted in an upstream README (the release itself is not
+    redistributable): (type, string) entities at their first occurrence."""
+    spans = [Entity(text.index(s), text.index(s) + len(s), t, s) for t, s in entities]
+    return Sentence("readme", "readme", "test", text, tuple(text.split()), tuple(sorted(spans)))
+
+
+# IEPile README.md's CoNLL-2003 example, and YAYI-UIE README_EN.md's as its demonstration.
+CONLL_EXAMPLE = public_sentence(
+    "284 Robert Allenby ( Australia ) 69 71 71 73 , Miguel Angel Martin ( Spain ) 75 70 71 68 "
+    "( Allenby won at first play-off hole )",
+    [("PER", "Robert Allenby"), ("LOC", "Australia"), ("PER", "Miguel Angel Martin")]
+    + [("LOC", "Spain"), ("PER", "Allenby")],
+)
+CONLL_DEMO = public_sentence(
+    "Alberto Mancini won in the final 7–5 , 2–6 , 7–6 , 7–5 against Boris Becker .",
+    [("PER", "Alberto Mancini"), ("PER", "Boris Becker")],
+)
+
+
+def conll2003_prompt(format_name, regime):
+    """sciner's first prompt for the README sentence, as a conll2003 task renders it."""
+    spec = load_spec("conll2003")
+    demos = [harness.demonstration(CONLL_DEMO)] if regime == "1shot" else []
+    types = spec.types_for(FORMATS[format_name].family)
+    return FORMATS[format_name].queries(CONLL_EXAMPLE.text, types, spec.domain, demos)[0].prompt
+
+
 def golden_prompts():
     golden = {}
+    for format_name in FORMATS:
+        for regime in harness.REGIMES:
+            demo = CONLL_DEMO if regime == "1shot" else None
+            golden[task_name("conll2003", regime, format_name)] = {
+                "sentence_id": "IEPile README example",
+                "prompt": reference_prompts("conll2003", format_name, CONLL_EXAMPLE, demo)[0],
+            }
     for dataset in SHIPPED:
         for format_name in FORMATS:
             for regime in harness.REGIMES:
@@ -252,20 +288,16 @@ def test_golden_prompts_are_pinned():
         GOLDEN.write_text(text + "\n", encoding="utf-8")
     pinned = json.loads(GOLDEN.read_text(encoding="utf-8"))
     assert set(pinned) == {
-        task_name(d, r, f) for d in SHIPPED for f in FORMATS for r in harness.REGIMES
+        task_name(d, r, f) for d in DATASETS for f in FORMATS for r in harness.REGIMES
     }
     for task, expected in pinned.items():
-        docs = [d for d in build_task_docs(task) if d["sentence_id"] == expected["sentence_id"]]
-        assert docs[0]["prompt"] == expected["prompt"], task
-
-
-def build_task_docs(task):
-    for dataset in SHIPPED:
-        for format_name in FORMATS:
-            for regime in harness.REGIMES:
-                if task_name(dataset, regime, format_name) == task:
-                    return harness.build_docs(dataset, format_name, regime)
-    raise KeyError(task)
+        dataset, regime, format_name = TASKS[task]
+        if dataset == "conll2003":
+            assert conll2003_prompt(format_name, regime) == expected["prompt"], task
+            continue
+        docs = harness.build_docs(dataset, format_name, regime)
+        first = next(d for d in docs if d["sentence_id"] == expected["sentence_id"])
+        assert first["prompt"] == expected["prompt"], task
 
 
 def test_uniner_crossner_ai_first_sentence_is_its_test_data_example():

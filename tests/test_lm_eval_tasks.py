@@ -14,11 +14,12 @@ import pytest
 from sciner_tasks.data import DATASETS
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import METRICS, REGIMES
+from sciner_tasks.harness import REGIMES, metrics_of
 from sciner_tasks.taskgen import TASKS_DIR, generate, task_name
 
 lm_eval = pytest.importorskip("lm_eval")
-ALL_TASKS = {task_name(d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
+FORMAT_OF = {task_name(d, r, f): f for d in DATASETS for r in REGIMES for f in FORMATS}
+ALL_TASKS = set(FORMAT_OF)
 INSTALLED_TASKS = Path(lm_eval.__file__).parent / "tasks" / "sciner"
 
 
@@ -71,7 +72,9 @@ def test_every_format_end_to_end_on_smollm2(smollm2, smollm2_chat_run, lm_eval_r
     samples = smollm2_chat_run.samples + raw_run.samples
     assert set(results) == set(general + raw)
     for task, metrics in results.items():
-        for metric in METRICS:
+        expected = metrics_of(FORMATS[FORMAT_OF[task]])
+        assert set(expected) <= {k.split(",")[0] for k in metrics}
+        for metric in expected:
             value = metrics[f"{metric},none"]
             assert isinstance(value, float) and 0.0 <= value <= 1.0 or value != value, (
                 task,
@@ -82,3 +85,40 @@ def test_every_format_end_to_end_on_smollm2(smollm2, smollm2_chat_run, lm_eval_r
     record = json.loads(samples[0].read_text(encoding="utf-8").splitlines()[0])
     item = record["f1"]
     assert {"sentence_id", "text", "entities", "predictions", "failed", "per_type"} <= set(item)
+    uniner = next(p for p in samples if "uniner" in p.name)
+    item = json.loads(uniner.read_text(encoding="utf-8").splitlines()[0])["upstream_f1"]
+    assert set(item["upstream"]) == {"gold", "predictions", "failed"}
+
+
+def test_generation_settings_are_the_familys_own():
+    """UniNER 256 / IEPile 300 / YAYI-UIE 512 new tokens, repetition_penalty 1.0 where the
+    family's code sets it; general tasks carry only the keys lm-eval's API backends translate
+    (anything else would be sent to an OpenAI-style API as is)."""
+    import yaml
+
+    for path in TASKS_DIR.glob("sciner_*.yaml"):
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        fmt = FORMATS[config["dataset_kwargs"]["sciner_format"]]
+        gen = config["generation_kwargs"]
+        assert gen["until"] == list(fmt.stop) and gen["do_sample"] is False
+        assert gen["temperature"] == 0.0
+        if fmt.max_gen_toks:
+            assert gen["max_gen_toks"] == fmt.max_gen_toks
+        extra = set(gen) - {"until", "do_sample", "temperature", "max_gen_toks"}
+        assert {k: gen[k] for k in extra} == dict(fmt.generation), path.name
+        upstream = config["include"] == "_sciner_upstream_template_yaml"
+        assert upstream == fmt.has_upstream_scorer, path.name
+    budgets = {
+        f: yaml.safe_load((TASKS_DIR / f"{task_name('wlpc', '0shot', f)}.yaml").read_text())[
+            "generation_kwargs"
+        ]["max_gen_toks"]
+        for f in FORMATS
+    }
+    assert budgets == {
+        "general": budgets["general"],
+        "uniner": 256,
+        "iepile": 300,
+        "iepile_baichuan2": 300,
+        "yayi": 512,
+    }
+    assert not set(FORMATS["general"].generation)

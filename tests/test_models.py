@@ -1,0 +1,107 @@
+"""The model registry's lm_eval commands (`python -m sciner_tasks.models command NAME`)."""
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sciner_tasks.models import MODELS, build_parser, lm_eval_command
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def parsed(command: str):
+    """The command as lm-eval's own CLI parses it (legacy form: `run` inserted)."""
+    harness = pytest.importorskip("lm_eval._cli.harness")
+    words = shlex.split(command)
+    assert words[0] == "lm_eval"
+    return harness.HarnessCLI()._parser.parse_args(["run", *words[1:]])
+
+
+def model_args(args) -> dict[str, str]:
+    """lm-eval's parsed --model_args (it types the values), as the strings we wrote."""
+    return {key: str(value) for key, value in args.model_args.items()}
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("backend", ["hf", "vllm"])
+def test_every_registered_model_gets_a_command_lm_eval_accepts(name, backend):
+    spec = MODELS[name]
+    args = parsed(lm_eval_command(name, backend=backend))
+    assert args.model == backend
+    tasks = args.tasks if isinstance(args.tasks, str) else ",".join(args.tasks)
+    assert tasks == f"sciner_{spec.format}"
+    assert bool(getattr(args, "apply_chat_template", False)) == spec.apply_chat_template
+    assert getattr(args, "system_instruction", None) == (
+        "You are a helpful assistant." if spec.format == "general" else None
+    )
+    assert args.log_samples
+    given = model_args(args)
+    assert given.get("trust_remote_code") == ("True" if spec.trust_remote_code else None)
+    if spec.lora_base:
+        assert given["pretrained"] == spec.lora_base
+    else:
+        assert given == {"pretrained": spec.hub_id} | (
+            {"dtype": spec.dtype} if spec.dtype else {}
+        ) | ({"trust_remote_code": "True"} if spec.trust_remote_code else {})
+
+
+def test_lora_adapters_on_each_backend():
+    hf = model_args(parsed(lm_eval_command("iepile-llama2", backend="hf")))
+    assert hf == {
+        "pretrained": "meta-llama/Llama-2-13b-chat-hf",
+        "peft": "zjunlp/llama2-13b-iepile-lora",
+        "dtype": "bfloat16",
+    }
+    vllm = model_args(parsed(lm_eval_command("iepile-baichuan2", backend="vllm")))
+    assert vllm == {
+        "pretrained": "baichuan-inc/Baichuan2-13B-Chat",
+        # lm-eval's vLLM backend loads the adapter from a folder: the shell downloads it.
+        "lora_local_path": "$(hf download zjunlp/baichuan2-13b-iepile-lora)",
+        "max_lora_rank": "64",
+        "dtype": "bfloat16",
+        "trust_remote_code": "True",
+    }
+
+
+def test_tasks_are_datasets_tasks_or_tags_of_the_models_format():
+    command = lm_eval_command("uniner", ["scierc", "sciner_wlpc_1shot_uniner"])
+    assert (
+        "--tasks sciner_scierc_0shot_uniner,sciner_scierc_1shot_uniner,sciner_wlpc_1shot_uniner"
+        in (command)
+    )
+    assert "--tasks sciner " in lm_eval_command("llama3.1-8b", ["sciner"])
+    for wrong in ("sciner_scierc_0shot", "sciner", "scierc_uniner"):
+        with pytest.raises(ValueError, match="prompt format uniner is evaluated with"):
+            lm_eval_command("uniner", [wrong])
+
+
+def test_the_command_line_prints_it_and_warns_about_remote_code():
+    result = subprocess.run(
+        [sys.executable, "-m", "sciner_tasks.models", "command", "yayi", "--backend", "hf"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == lm_eval_command("yayi", backend="hf")
+    assert "trust_remote_code=True runs the Python code of the Hub repository" in result.stderr
+    refused = subprocess.run(
+        [sys.executable, "-m", "sciner_tasks.models", "command", "uniner", "--tasks", "sciner"],
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2 and "not a dataset" in refused.stderr
+
+
+def test_readme_study_commands_are_the_generated_ones():
+    readme = README.read_text(encoding="utf-8")
+    pairs = re.findall(
+        r"^# python -m sciner_tasks\.models command (.+)\n(lm_eval .+)$", readme, re.M
+    )
+    assert len(pairs) >= 4
+    for arguments, command in pairs:
+        args = build_parser().parse_args(["command", *shlex.split(arguments)])
+        assert command == lm_eval_command(args.name, args.tasks, args.backend), arguments
