@@ -11,7 +11,8 @@ from typing import Any
 from sciner_tasks.data import DatasetSpec
 from sciner_tasks.taskgen import task_name
 
-REPORTED = ("f1", "precision", "recall", "normalised_f1", "parse_failure_rate")
+# upstream_f1 only in UniNER and IEPile tasks ("-" elsewhere).
+REPORTED = ("f1", "precision", "recall", "normalised_f1", "parse_failure_rate", "upstream_f1")
 
 
 def task_metrics(lm_eval_results: dict[str, Any] | None) -> dict[str, dict[str, float]]:
