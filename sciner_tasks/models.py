@@ -33,7 +33,8 @@ class ModelSpec:
     # the format already renders the model's own conversation string, so the template must
     # not be applied again.
     apply_chat_template: bool
-    # The model's Hub code must run to load it. Never passed on by default: the user opts in.
+    # The model's Hub code must run to load it. `lm_eval_command` passes trust_remote_code=True
+    # and warns on stderr; training.sft makes the user opt in (--trust_remote_code true).
     trust_remote_code: bool = False
     # For a LoRA adapter (IEPile): the base model it applies to, and the adapter's rank
     # (vLLM must be started with max_lora_rank at least this).
