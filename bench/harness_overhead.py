@@ -10,7 +10,8 @@ their outputs should be the same strings: the table counts how many are.
     python bench/harness_overhead.py --sentences 4 --datasets scierc wlpc --out bench/results
 
 `--max-gen-toks N` caps the generation budget of both sides (the tasks' budgets are sized for
-the longest gold answer, and a model that never stops spends all of it).
+the longest gold answer, and a model that never stops spends all of it). `--tokens-only`
+prints the prompt tokens per sentence and generates nothing.
 
 Defaults use the embedded SmolLM2-135M-Instruct on the CPU (`python -m sciner_tasks.models
 path smollm2`); pass --model for another local folder.
@@ -59,6 +60,17 @@ def direct_generate(model, tokenizer, prompts: list[str], stop: tuple[str, ...],
     return outputs
 
 
+def first_sentences(tokenizer, dataset: str, format_name: str, sentences: int):
+    """The 0-shot documents of the first test sentences (lm-eval's --limit takes the first
+    documents), their prompts as the model reads them, and the prompt tokens per sentence."""
+    docs = build_docs(dataset, format_name, "0shot")
+    keep = list(dict.fromkeys(d["sentence_id"] for d in docs))[:sentences]
+    docs = [d for d in docs if d["sentence_id"] in keep]
+    prompts = [chat_prompt(tokenizer, d, FORMATS[format_name].chat) for d in docs]
+    tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts)
+    return docs, prompts, tokens / len(keep)
+
+
 def run(
     model_path: Path, datasets: list[str], formats: list[str], sentences: int, cap: int | None
 ) -> list[dict]:
@@ -82,13 +94,8 @@ def run(
     rows = []
     for dataset in datasets:
         for format_name in formats:
-            docs = build_docs(dataset, format_name, "0shot")
-            # The first sentences in task order: lm-eval's --limit takes the first documents.
-            keep = list(dict.fromkeys(d["sentence_id"] for d in docs))[:sentences]
-            docs = [d for d in docs if d["sentence_id"] in keep]
-            chat = format_name == "general"
-            prompts = [chat_prompt(tokenizer, d, chat) for d in docs]
-            tokens = sum(len(tokenizer(p, add_special_tokens=False)["input_ids"]) for p in prompts)
+            docs, prompts, tokens = first_sentences(tokenizer, dataset, format_name, sentences)
+            chat = FORMATS[format_name].chat
             budget = min(max_gen_toks(dataset, format_name), cap or 1 << 30)
             task = task_name(dataset, "0shot", format_name)
             started = time.perf_counter()
@@ -112,11 +119,11 @@ def run(
                 {
                     "dataset": dataset,
                     "format": format_name,
-                    "sentences": len(keep),
+                    "sentences": len({d["sentence_id"] for d in docs}),
                     "queries": len(docs),
                     "max_gen_toks": budget,
                     "identical_outputs": sum(a == b for a, b in zip(harness, direct, strict=True)),
-                    "prompt_tokens_per_sentence": tokens / len(keep),
+                    "prompt_tokens_per_sentence": tokens,
                     "harness_s": round(harness_s, 2),
                     "direct_s": round(direct_s, 2),
                     "overhead_ratio": round(harness_s / direct_s, 3),
@@ -150,8 +157,20 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=4)
     parser.add_argument("--max-gen-toks", type=int, help="cap both sides' generation budget")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--tokens-only", action="store_true", help="count prompt tokens only")
     args = parser.parse_args()
     model_path = args.model or prepare_smollm2()
+    if args.tokens_only:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(model_path)
+        print(f"| dataset | {' | '.join(args.formats)} |")
+        for dataset in args.datasets:
+            counts = [
+                first_sentences(tokenizer, dataset, f, args.sentences)[2] for f in args.formats
+            ]
+            print(f"| {dataset} | " + " | ".join(f"{c:.0f}" for c in counts) + " |")
+        return
     rows = run(model_path, args.datasets, args.formats, args.sentences, args.max_gen_toks)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "harness_overhead.json").write_text(json.dumps(rows, indent=2) + "\n")
