@@ -161,6 +161,12 @@ def dataset_spec(dataset: str) -> DatasetSpec:
     return load_spec(dataset)
 
 
+@functools.cache
+def family_types(dataset: str, family: str) -> dict[str, str]:
+    """`DatasetSpec.types_for`, once per (dataset, family): process_results runs per document."""
+    return dataset_spec(dataset).types_for(family)
+
+
 def metrics_of(prompt_format: PromptFormat) -> dict[str, Any]:
     """The metrics of a format's tasks, name -> aggregation: METRICS, and UPSTREAM_METRICS
     where the family has a scorer of its own."""
@@ -177,7 +183,9 @@ def upstream_item(
     if set(query.types) <= set(unasked):
         return None
     gold = [(e["type"], e["text"]) for e in doc["entities"]]
-    read = prompt_format.upstream(output, query, gold, spec.types_for(prompt_format.family))
+    read = prompt_format.upstream(
+        output, query, gold, family_types(doc["dataset"], prompt_format.family)
+    )
     return {
         "gold": [list(p) for p in read.gold],
         "predictions": [list(p) for p in read.predictions],
@@ -191,8 +199,9 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
     query = Query(doc["prompt"], tuple(doc["query_types"]))
     prompt_format = get_format(doc["format"])
     spec = dataset_spec(doc["dataset"])
-    types = spec.types_for(prompt_format.family)
-    parsed = prompt_format.parse(results[0], query, types)
+    parsed = prompt_format.parse(
+        results[0], query, family_types(doc["dataset"], prompt_format.family)
+    )
     asked = [e for e in doc["entities"] if e["type"] in query.types]
     per_type = score_sentence(asked, parsed.entities, doc["text"]).per_type
     item = {

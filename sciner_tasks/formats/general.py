@@ -3,24 +3,24 @@
 Reproduces zjunlp/EasyInstruct easyinstruct/prompts/ie_prompt.py (IEPrompt, task "ner",
 language "en") character for character: the instruction naming the domain and the entity types
 (verbalised, joined by ', '; without a domain, NER_EN_LABELS drops "{domain} domain "), the
-output form [{'E': type, 'W': entity}, ...], then "Input: {text}\nOutput: ". One query per
+output form [{'E': type, 'W': entity}, ...], then "Input: {text}\\nOutput: ". One query per
 sentence asks for every type; the prompt is a user message for the model's chat template
 (`chat = True`). EasyInstruct sends it after the system message "You are a helpful
 assistant." (prompts/base_prompt.py): lm-eval's `--system_instruction` (see
 `python -m sciner_tasks.models command`).
 
 1-shot is EasyInstruct's in-context layout (IEPrompt._get_incontext_examples with
-ICLPrompt.build_prompt): after the instruction, "Examples: \n", then "Output: {output}\n"
-per demonstration, without the demonstration's text, then "Input: {text}\nOutput: ".
+ICLPrompt.build_prompt): after the instruction, "Examples: \\n", then "Output: {output}\\n"
+per demonstration, without the demonstration's text, then "Input: {text}\\nOutput: ".
 The demonstration's output is `str()` of its list of {'E': type, 'W': entity} dicts, which is
 what `answer` writes.
 
 Our choices where EasyInstruct is silent (it has no NER parser or scorer):
 - The gold answer (`target`, also the demonstrations' output) lists each (type, entity) once,
   in text order; [] when there is none.
-- Stop: only "\nInput:" (a model inventing the next example). EasyInstruct sets none; the
-  chat template's end-of-turn ends an answer, and "\n\n" would cut off the usual chat
-  preamble ("Sure! Here are the entities:\n\n[...]") before the answer.
+- Stop: only "\\nInput:" (a model inventing the next example). EasyInstruct sets none; the
+  chat template's end-of-turn ends an answer, and "\\n\\n" would cut off the usual chat
+  preamble ("Sure! Here are the entities:\\n\\n[...]") before the answer.
 - Parsing: the answer is the first list that opens with an object or is empty ("[{", "[]");
   prose around it is no failure. Objects written without the enclosing list are still read
   (and marked failed). Items need string 'E' and 'W'; others are skipped as malformed.

@@ -13,8 +13,8 @@ chunk as a key, in chunk order, each entity once (convert/processer/ner_processe
 
 The JSON string is wrapped in the base model's template: `templates.LLAMA2_CHAT` for the
 Llama2-13B-chat adapter (the default), `templates.BAICHUAN2_CHAT` for the Baichuan2 one.
-Decoding is src/inference.py's: a fresh GenerationConfig (greedy, repetition_penalty 1.0,
-whatever the base's generation_config says) and infer_scripts' --max_new_tokens 300; the
+Decoding is src/inference.py's: a fresh GenerationConfig (greedy, repetition_penalty 1.0),
+not the base model's generation_config, and infer_scripts' --max_new_tokens 300; the
 generation ends at the end of sequence.
 
 `upstream` is ie2instruction/eval: `NERExtracter.post_process` json-decodes the whole output

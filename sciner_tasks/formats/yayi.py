@@ -2,7 +2,7 @@
 
 Reproduces wenge-research/YAYI-UIE's English NER prompt (README_EN.md, Inference and Sample
 Prompts) in its turn markers `<reserved_13>{prompt}<reserved_14>` (`templates.YAYI_CHAT`):
-"Text: {text} \nFrom the given text, extract all the entities and types. Please format the
+"Text: {text} \\nFrom the given text, extract all the entities and types. Please format the
 answer in json {type1/type2/...：[entities]}." with the full-width colon. The type slot lists
 the dataset's verbalised types joined by '/', as the README's example `{location/person/
 organization：[entities]}` does. One query per sentence asks for every type. Decoding is the
