@@ -24,6 +24,19 @@ def adapter_dataset(value: str) -> tuple[str, str]:
     return adapter, dataset
 
 
+def results_folder(value: str) -> Path:
+    # A mistyped folder would otherwise build, and write over SITE_DIR, an empty leaderboard.
+    if not Path(value).is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a directory")
+    return Path(value)
+
+
+def site_folder(value: str) -> Path:
+    if Path(value).exists() and not Path(value).is_dir():
+        raise argparse.ArgumentTypeError(f"{value!r} exists and is not a directory")
+    return Path(value)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m leaderboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -33,8 +46,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Read lm-eval (and span baseline) results_*.json and samples_*.jsonl "
         "under the folders and write index.html, leaderboard.md/.csv/.json and the figures.",
     )
-    build.add_argument("results", nargs="+", type=Path, help="folders searched recursively")
-    build.add_argument("--out", required=True, type=Path, help="site folder to write")
+    build.add_argument(
+        "results", nargs="+", type=results_folder, help="folders searched recursively"
+    )
+    build.add_argument("--out", required=True, type=site_folder, help="site folder to write")
     build.add_argument(
         "--adapter-dataset",
         type=adapter_dataset,
@@ -61,11 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = show_warning
         collection = collect(args.results, dict(args.adapter_dataset))
     site = build_site(collection, [str(p) for p in args.results])
-    written = write_site(site, args.out)
+    try:
+        written = write_site(site, args.out)
+    except OSError as error:
+        # Found only on writing (permissions, a folder where a file goes, a full disk).
+        print(f"error: cannot write the site to {args.out}: {error}", file=sys.stderr)
+        return 1
     print(
         f"{len(collection.runs)} runs from {collection.results_files} results and "
         f"{collection.samples_files} samples files; {collection.skipped} input items skipped, "
-        f"{len(collection.problems) - collection.skipped} warnings"
+        f"{collection.warned} warnings"
     )
     print("wrote " + ", ".join(str(p) for p in written))
     if args.push_to_hub:

@@ -12,9 +12,18 @@ the outputs count and list it:
 * an unreadable file, invalid JSON or a file of the wrong shape: the file is skipped;
 * a results entry that is not a sciner task (or not a mapping): that entry is skipped;
 * missing or non-numeric metrics (partial results): the run is kept with those cells empty;
+* a metric outside its range (fractions outside [0, 1], a negative standard error): the run
+  is kept with that cell empty;
 * a samples line that is invalid JSON or not a sample item: that line is skipped;
 * a samples file with no results file of its run: the file is skipped;
 * the same model, setting and task in two results files: the newest (results `date`) is kept.
+  A 1-shot run's demonstration sampler and seed (lm-eval `--metadata`) are part of its
+  setting: a run drawn otherwise than the default (random, seed `DEFAULT_SEED`) gets its own
+  row, labelled "[1-shot kNN]" or "[1-shot random, seed S]".
+
+The problems of the parts of one file (its samples lines, its results entries) are listed one
+by one up to `PARTS_LISTED`; the rest become one problem that counts them, so a file of garbage
+cannot flood the warnings and outputs, and every skipped part is still counted.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import json
 import math
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +42,13 @@ from tqdm.auto import tqdm
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import REGIMES, sentence_scores
+from sciner_tasks.harness import (
+    DEFAULT_SEED,
+    REGIMES,
+    MetadataError,
+    metadata_seed,
+    sentence_scores,
+)
 from sciner_tasks.scoring import CorpusScore, aggregate
 from sciner_tasks.taskgen import task_name
 
@@ -50,6 +66,12 @@ METRICS = (
 )
 # lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
 EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr")
+# The values a metric can take: every metric is a fraction but the standard error, which only
+# cannot be negative. Anything else is a corrupt or hand-edited file, never a score to show.
+METRIC_RANGES = {m: (0.0, math.inf if m == "f1_stderr" else 1.0) for m in METRICS}
+PARTS_LISTED = 20  # problems of the parts of one file listed one by one; the rest are counted
+DEFAULT_SAMPLER = "random"  # sciner_tasks.harness.load_docs's default
+SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"
 PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
@@ -71,6 +93,7 @@ class Problem:
     line: int | None = None
     # True: something was left out of the leaderboard; False: kept, but incomplete or suspect.
     skipped: bool = True
+    count: int = 1  # input items it stands for: more than one for the unlisted rest of a file
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
@@ -80,10 +103,50 @@ class Problem:
 class Problems(list):
     """The problems found so far; `add` also warns, so a CLI user sees them as they come."""
 
-    def add(self, path: Path, message: str, line: int | None = None, skipped: bool = True):
-        problem = Problem(path, message, line, skipped)
+    def add(
+        self,
+        path: Path,
+        message: str,
+        line: int | None = None,
+        skipped: bool = True,
+        count: int = 1,
+    ):
+        problem = Problem(path, message, line, skipped, count)
         warnings.warn(str(problem), InputWarning, stacklevel=2)
         self.append(problem)
+
+
+class PartProblems:
+    """The problems of the parts (lines, entries) of one file, used as a context manager: the
+    first PARTS_LISTED are added one by one, the rest only counted and, on leaving, added as
+    one problem per kind (skipped or kept) that says how many there were."""
+
+    def __init__(self, problems: Problems, path: Path, parts: str):
+        self.problems = problems
+        self.path = path
+        self.parts = parts  # what the rest are, in the summary: "invalid lines"
+        self.listed = 0
+        self.unlisted: Counter[bool] = Counter()  # skipped -> problems not listed
+
+    def add(self, message: str, line: int | None = None, skipped: bool = True):
+        if self.listed < PARTS_LISTED:
+            self.listed += 1
+            self.problems.add(self.path, message, line, skipped)
+        else:
+            self.unlisted[skipped] += 1
+
+    def __enter__(self) -> PartProblems:
+        return self
+
+    def __exit__(self, *exception) -> None:
+        for skipped, count in sorted(self.unlisted.items(), reverse=True):
+            outcome = "skipped" if skipped else "kept with a warning"
+            self.problems.add(
+                self.path,
+                f"... and {count} more {self.parts}, not listed one by one; {outcome}",
+                skipped=skipped,
+                count=count,
+            )
 
 
 @dataclass(frozen=True)
@@ -138,7 +201,13 @@ class Collection:
 
     @property
     def skipped(self) -> int:
-        return sum(p.skipped for p in self.problems)
+        """Input items left out: files, entries, lines (a summary problem counts its rest)."""
+        return sum(p.count for p in self.problems if p.skipped)
+
+    @property
+    def warned(self) -> int:
+        """Input items kept with a warning."""
+        return sum(p.count for p in self.problems if not p.skipped)
 
 
 def number(value: Any) -> float | None:
@@ -154,6 +223,66 @@ def integer(value: Any) -> int | None:
 
 def read_metrics(block: Mapping[str, Any]) -> dict[str, float | None]:
     return {m: number(block.get(f"{m},none")) for m in METRICS}
+
+
+def in_range(metric: str, value: float) -> bool:
+    low, high = METRIC_RANGES[metric]
+    return low <= value <= high
+
+
+def range_text(metric: str) -> str:
+    low, high = METRIC_RANGES[metric]
+    return f"[{low:g}, {high:g}]" if math.isfinite(high) else f">= {low:g}"
+
+
+def checked_metrics(
+    task: str, block: Mapping[str, Any], entry_problems: PartProblems
+) -> dict[str, float | None]:
+    """A task's metrics; those missing or out of range are reported and left empty."""
+    metrics = read_metrics(block)
+    missing = [m for m in EXPECTED_METRICS if metrics[m] is None]
+    if missing:
+        entry_problems.add(
+            f"task {task}: no numeric {', '.join(missing)} (partial results); run kept "
+            "with those cells empty",
+            skipped=False,
+        )
+    for metric, value in metrics.items():
+        if value is not None and not in_range(metric, value):
+            entry_problems.add(
+                f"task {task}: {metric} {value} is outside its range {range_text(metric)}; "
+                "run kept with that cell empty",
+                skipped=False,
+            )
+    return {m: v if v is not None and in_range(m, v) else None for m, v in metrics.items()}
+
+
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def demonstrations(task_config: Any) -> str | None:
+    """How a task's demonstrations were drawn, when not load_docs's default: "kNN" or
+    "random, seed S"; None for the default (random, DEFAULT_SEED) or no config.
+
+    lm-eval calls load_docs with the task config's `metadata` (where `--metadata` lands, with
+    the model arguments) and its `dataset_kwargs`, so both are read."""
+    config = mapping(task_config)
+    arguments = {**mapping(config.get("metadata")), **mapping(config.get("dataset_kwargs"))}
+    sampler = str(arguments.get("sampler", DEFAULT_SAMPLER))
+    if sampler != DEFAULT_SAMPLER:
+        return SAMPLER_NAMES.get(sampler, sampler)
+    seed = as_seed(arguments.get("seed", DEFAULT_SEED))
+    return None if seed == DEFAULT_SEED else f"random, seed {seed}"
+
+
+def as_seed(value: Any) -> Any:
+    """A seed as load_docs reads it ("7", 7.0 and 7 are seed 7); a value it would refuse is
+    kept as written, so a run that carries it still stands apart."""
+    try:
+        return metadata_seed(value)
+    except MetadataError:
+        return value
 
 
 def model_args(value: Any) -> dict[str, str]:
@@ -224,8 +353,9 @@ def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | Non
     return Loaded(name, args.get("peft") or args.get("lora_local_path"))
 
 
-def describe(task: str, model: Loaded) -> tuple[str, str, str, Identity] | None:
-    """(dataset, setting, prompt format, model identity) of a task, None if not a sciner one."""
+def describe(task: str, model: Loaded, drawn: str | None) -> tuple[str, str, str, Identity] | None:
+    """(dataset, setting, prompt format, model identity) of a task, None if not a sciner one.
+    `drawn`: how its demonstrations were drawn when not the default (`demonstrations`)."""
     if model.baseline:
         dataset = task.removeprefix(BASELINE_TASK_PREFIX)
         if not task.startswith(BASELINE_TASK_PREFIX) or dataset not in DATASETS:
@@ -234,7 +364,9 @@ def describe(task: str, model: Loaded) -> tuple[str, str, str, Identity] | None:
     if task not in TASKS:
         return None
     dataset, regime, prompt_format = TASKS[task]
-    identity = identify(model.name, model.adapter, prompt_format)
+    # A 0-shot task draws no demonstration, whatever sampler its run was given.
+    shots = f"{REGIMES[regime]}-shot {drawn}" if REGIMES[regime] and drawn else None
+    identity = identify(model.name, model.adapter, prompt_format, shots)
     if identity.adapter is None:
         return dataset, regime, prompt_format, identity
     return dataset, "sft" if regime == "0shot" else f"sft_{regime}", prompt_format, identity
@@ -251,52 +383,45 @@ def parse_results(
     if model is None:
         return []
     date = number(data.get("date")) or path.stat().st_mtime
-    counts = data.get("n-samples") if isinstance(data.get("n-samples"), dict) else {}
+    counts = mapping(data.get("n-samples"))
     adapter_trained_on = None
     if model.adapter:
         adapter_trained_on = adapter_dataset(model.adapter, adapter_datasets)
+    configs = mapping(data.get("configs"))
     runs = []
-    for task, block in data["results"].items():
-        if not isinstance(block, dict):
-            problems.add(path, f"task {task!r}: results entry is not a mapping; skipped")
-            continue
-        described = describe(task, model)
-        if described is None:
-            problems.add(path, f"task {task!r} is not a sciner task; skipped")
-            continue
-        dataset, setting, prompt_format, identity = described
-        metrics = read_metrics(block)
-        missing = [m for m in EXPECTED_METRICS if metrics[m] is None]
-        if missing:
-            problems.add(
-                path,
-                f"task {task}: no numeric {', '.join(missing)} (partial results); run kept "
-                "with those cells empty",
-                skipped=False,
+    with PartProblems(problems, path, "problems of results entries") as entry_problems:
+        for task, block in data["results"].items():
+            if not isinstance(block, dict):
+                entry_problems.add(f"task {task!r}: results entry is not a mapping; skipped")
+                continue
+            described = describe(task, model, demonstrations(configs.get(task)))
+            if described is None:
+                entry_problems.add(f"task {task!r} is not a sciner task; skipped")
+                continue
+            dataset, setting, prompt_format, identity = described
+            task_counts = mapping(counts.get(task))
+            trained_on = adapter_trained_on if identity.adapter else None
+            if model.baseline:
+                trained_on = dataset  # the span baseline trains on the set it is tested on
+            runs.append(
+                Run(
+                    model=identity.label,
+                    study_model=identity.study_model,
+                    family=identity.family,
+                    task=task,
+                    dataset=dataset,
+                    setting=setting,
+                    prompt_format=prompt_format,
+                    trained_on=trained_on,
+                    source=model.name,
+                    adapter=identity.adapter,
+                    metrics=checked_metrics(task, block, entry_problems),
+                    n_samples=integer(task_counts.get("effective")),
+                    n_original=integer(task_counts.get("original")),
+                    date=date,
+                    results_path=path,
+                )
             )
-        task_counts = counts.get(task) if isinstance(counts.get(task), dict) else {}
-        trained_on = adapter_trained_on if identity.adapter else None
-        if model.baseline:
-            trained_on = dataset  # the span baseline trains on the set it is tested on
-        runs.append(
-            Run(
-                model=identity.label,
-                study_model=identity.study_model,
-                family=identity.family,
-                task=task,
-                dataset=dataset,
-                setting=setting,
-                prompt_format=prompt_format,
-                trained_on=trained_on,
-                source=model.name,
-                adapter=identity.adapter,
-                metrics=metrics,
-                n_samples=integer(task_counts.get("effective")),
-                n_original=integer(task_counts.get("original")),
-                date=date,
-                results_path=path,
-            )
-        )
     if any(run.adapter for run in runs) and adapter_trained_on is None:
         problems.add(
             path,
@@ -354,22 +479,23 @@ def is_pair(value: Any) -> bool:
 
 
 def read_samples(path: Path, problems: Problems) -> list[dict[str, Any]]:
-    """The valid items of a samples file; each bad line is reported and skipped."""
+    """The valid items of a samples file; each bad line is reported (capped) and skipped."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         problems.add(path, f"unreadable ({error}); file skipped")
         return []
     items = []
-    for number_, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            items.append(sample_item(json.loads(line)))
-        except json.JSONDecodeError as error:
-            problems.add(path, f"invalid JSON ({error.msg}); line skipped", line=number_)
-        except ValueError as error:
-            problems.add(path, f"{error}; line skipped", line=number_)
+    with PartProblems(problems, path, "invalid lines") as line_problems:
+        for number_, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                items.append(sample_item(json.loads(line)))
+            except json.JSONDecodeError as error:
+                line_problems.add(f"invalid JSON ({error.msg}); line skipped", line=number_)
+            except ValueError as error:
+                line_problems.add(f"{error}; line skipped", line=number_)
     return items
 
 

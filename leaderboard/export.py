@@ -33,13 +33,31 @@ def format_cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+# Characters that are Markdown syntax inside a table cell (CommonMark inline syntax and GFM's
+# strikethrough); a backslash makes each literal. The backslash itself comes first.
+MARKDOWN_PUNCTUATION = ("\\", "`", "*", "_", "[", "]", "~")
+# HTML-significant characters, and the pipe as an entity too: GFM splits a row on a pipe
+# before it reads any escape.
+MARKDOWN_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
+
+
 def summary(site: Site) -> str:
     c = site.collection
     return (
         f"Built from {c.results_files} results files and {c.samples_files} samples files in "
         f"{', '.join(site.sources)}: {len(c.runs)} runs; {c.skipped} input items skipped, "
-        f'{len(c.problems) - c.skipped} kept with a warning (see "Input problems").'
+        f'{c.warned} kept with a warning (see "Input problems").'
     )
+
+
+def markdown_text(text: str) -> str:
+    """Text shown as itself in Markdown, on one line: table cells and list items of input that
+    may hold anything (model names, predicted types, paths)."""
+    for character in MARKDOWN_PUNCTUATION:
+        text = text.replace(character, "\\" + character)
+    for character, entity in MARKDOWN_ENTITIES.items():
+        text = text.replace(character, entity)
+    return "<br>".join(text.splitlines())  # a line break would end the table row
 
 
 def markdown_table(table: Table) -> list[str]:
@@ -47,7 +65,7 @@ def markdown_table(table: Table) -> list[str]:
         return ["No runs in these results."]
 
     def line(cells) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+        return "| " + " | ".join(markdown_text(c) for c in cells) + " |"
 
     numeric = [
         any(isinstance(r.cells[i], (int, float)) for r in table.rows)
@@ -59,7 +77,7 @@ def markdown_table(table: Table) -> list[str]:
 
 
 def markdown(site: Site) -> str:
-    lines = ["# sciner leaderboard", "", summary(site), "", NOTE]
+    lines = ["# sciner leaderboard", "", markdown_text(summary(site)), "", NOTE]
     figures = {"cross_dataset": "figure2", "runs": "figure1"}
     for table in site.tables:
         lines += ["", f"## {table.title}", "", table.caption, "", *markdown_table(table)]
@@ -67,7 +85,10 @@ def markdown(site: Site) -> str:
         if figure and site.figures[figure] is not None:
             lines += ["", f"![{figure}]({FIGURE_FILES[figure]})"]
     lines += ["", "## Input problems", ""]
-    lines += [f"- {'skipped' if p.skipped else 'warning'}: `{p}`" for p in site.collection.problems]
+    lines += [
+        f"- {'skipped' if p.skipped else 'warning'}: {markdown_text(str(p))}"
+        for p in site.collection.problems
+    ]
     if not site.collection.problems:
         lines.append("None.")
     return "\n".join(lines) + "\n"
@@ -108,6 +129,7 @@ def problem_record(problem: Problem) -> dict[str, Any]:
         "line": problem.line,
         "message": problem.message,
         "skipped": problem.skipped,
+        "count": problem.count,
     }
 
 
@@ -122,7 +144,7 @@ def json_text(site: Site) -> str:
             "samples_files": c.samples_files,
             "runs": len(c.runs),
             "skipped": c.skipped,
-            "warnings": len(c.problems) - c.skipped,
+            "warnings": c.warned,
         },
         "tables": [
             {

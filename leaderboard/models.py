@@ -60,9 +60,12 @@ def registry_name(name: str) -> str | None:
     return None
 
 
-def identify(pretrained: str, adapter: str | None, prompt_format: str) -> Identity:
+def identify(
+    pretrained: str, adapter: str | None, prompt_format: str, demonstrations: str | None = None
+) -> Identity:
     """The identity of an lm-eval run. A run is comparable with the study's row only in the
-    prompt format the study used for that model (its own); other formats get a labelled row."""
+    prompt format the study used for that model (its own) and with the default demonstrations;
+    other formats, and demonstrations drawn otherwise ("1-shot kNN"), get a labelled row."""
     registered_adapter = registry_name(adapter) if adapter else None
     registry = registered_adapter or registry_name(pretrained)
     sft_adapter = None if registered_adapter else adapter
@@ -74,6 +77,8 @@ def identify(pretrained: str, adapter: str | None, prompt_format: str) -> Identi
     native = MODELS[registry].format if registry else "general"
     if prompt_format != native:
         label, study = f"{label} [{prompt_format} prompt]", None
+    if demonstrations:
+        label, study = f"{label} [{demonstrations}]", None
     return Identity(label, study, reported_families().get(study or "", ""), sft_adapter)
 
 

@@ -15,6 +15,7 @@ Tasks of a format whose family has its own scorer (UniNER, IEPile) also report
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import random
@@ -131,20 +132,89 @@ def build_docs(
     return docs
 
 
+class MetadataError(ValueError):
+    """A --metadata key or value sciner cannot use; the message names the key."""
+
+
+# What sciner reads from --metadata, and what each key accepts.
+METADATA_KEYS = {"sampler": "|".join(SAMPLERS), "seed": "integer"}
+METADATA_HELP = "sciner reads: " + ", ".join(f"{k} ({v})" for k, v in METADATA_KEYS.items())
+# How close (difflib ratio) an unknown key must be to a sciner key to count as a misspelling;
+# no constructor argument of lm-eval's model backends comes this close.
+MISSPELLING_CUTOFF = 0.75
+
+
+def nearest_metadata_key(key: str) -> str | None:
+    """The sciner key that `key` looks like a misspelling of, if any."""
+    matches = difflib.get_close_matches(key.lower(), METADATA_KEYS, n=1, cutoff=MISSPELLING_CUTOFF)
+    return matches[0] if matches else None
+
+
+def check_unknown_keys(keys: Iterable[str]) -> None:
+    """Refuse the keys that look meant for sciner: those in its `sciner` namespace and near
+    misses of its keys. The rest pass, since lm-eval merges --metadata with the model
+    arguments and its own keys before sciner sees them."""
+    for key in keys:
+        nearest = nearest_metadata_key(key)
+        if nearest or key.lower().startswith("sciner"):
+            hint = f" did you mean {nearest!r}?" if nearest else ""
+            raise MetadataError(f"unknown --metadata key {key!r};{hint} {METADATA_HELP}")
+
+
+def metadata_sampler(value: Any) -> str:
+    if value not in SAMPLERS:
+        raise MetadataError(
+            f"--metadata sampler must be one of {METADATA_KEYS['sampler']}, got {value!r}"
+        )
+    return value
+
+
+def metadata_seed(value: Any) -> int:
+    """The seed as an int. A string of digits is read as its number, and an integral float
+    too: lm-eval's key=value syntax turns `seed=-1` into -1.0. Booleans and fractions are
+    refused rather than silently truncated."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise MetadataError(f"--metadata seed must be an integer, got {value!r}")
+
+
 def load_docs(
     sciner_dataset: str,
     sciner_format: str,
     sciner_regime: str,
     sampler: str = "random",
     seed: int = DEFAULT_SEED,
-    **_ignored: Any,
+    **others: Any,
 ):
-    """`custom_dataset` of every sciner task. lm-eval calls it with the task's
-    dataset_kwargs plus --metadata and the model arguments, hence the ignored rest;
-    `--metadata '{"sampler": "knn"}'` switches the 1-shot demonstration sampler."""
+    """`custom_dataset` of every sciner task; `--metadata '{"sampler": "knn"}'` switches the
+    1-shot demonstration sampler and `seed` reseeds the random one.
+
+    lm-eval calls it with one merged set of keyword arguments: the task's dataset_kwargs
+    (sciner_dataset, sciner_format, sciner_regime) and its `metadata:` (version), the model
+    arguments, --metadata (which overrides model arguments and the task's metadata), and
+    lm-eval's `config_source`. Nothing tells --metadata keys from model arguments, so the
+    rule is: `sampler` and `seed` are validated; any other key starting with `sciner` or
+    close to a sciner key (a misspelling such as `sampeler`) is refused with a MetadataError;
+    every other key (model arguments, lm-eval's) passes untouched. --metadata cannot set the
+    dataset_kwargs: lm-eval raises a TypeError (multiple values for keyword argument) while
+    building this call, before sciner runs."""
     import datasets
 
-    docs = build_docs(sciner_dataset, sciner_format, sciner_regime, sampler, int(seed))
+    check_unknown_keys(others)
+    docs = build_docs(
+        sciner_dataset,
+        sciner_format,
+        sciner_regime,
+        metadata_sampler(sampler),
+        metadata_seed(seed),
+    )
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 

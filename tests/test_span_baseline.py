@@ -236,3 +236,25 @@ def test_short_training_run_writes_lm_eval_results(tmp_path):
     features, _ = sb.featurize_all(test, tokenizer, label_ids, 128, 8)
     predicted = sb.predict(model, features, 4, tokenizer.pad_token_id)
     assert len(predicted) == 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["--encoder", "/nonexistent"], "'/nonexistent' is not a folder"),
+        (["--dataset", "nope"], "no dataset 'nope': not a built-in"),
+        (["--limit-train", "-1"], "--limit-train: must be a positive integer, got '-1'"),
+        (["--max-steps", "0"], "--max-steps: must be a positive integer, got '0'"),
+    ],
+)
+def test_bad_arguments_are_one_error_line(argv, says, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        sb.parse_args(["--encoder", str(tmp_path), *argv])
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and says in err.splitlines()[-1]
+
+
+def test_a_folder_without_an_encoder_is_one_error_line(tmp_path):
+    config = sb.parse_args(["--encoder", str(tmp_path), "--output-dir", str(tmp_path / "o")])
+    with pytest.raises(SystemExit, match=r"error: .*: no encoder tokenizer here"):
+        sb.train(config)

@@ -16,17 +16,34 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from transformers.trainer import TRAINER_STATE_NAME
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+from transformers.utils import (
+    ADAPTER_SAFE_WEIGHTS_NAME,
+    ADAPTER_WEIGHTS_NAME,
+    SAFE_WEIGHTS_INDEX_NAME,
+    SAFE_WEIGHTS_NAME,
+    WEIGHTS_INDEX_NAME,
+    WEIGHTS_NAME,
+)
 from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
 
 from sciner_tasks.data import DatasetSpec, load_spec
-from sciner_tasks.formats import get_format
+from sciner_tasks.formats import FORMATS, get_format
 from sciner_tasks.harness import build_docs
 from sciner_tasks.models import MODELS, ModelSpec, local_path
 
 from .card import model_card
+
+
+class MissingInput(FileNotFoundError):
+    """A file or dataset named by an argument is not there (the command line says so in one
+    `error:` line; callers of `main` get a FileNotFoundError)."""
 
 
 @dataclass
@@ -95,6 +112,13 @@ class Base:
     # The Hub id `path` stands for (the card's base_model); for the embedded SmolLM2 that is
     # the model whose 4-bit GGUF `path` holds. None for a local folder.
     hub_id: str | None
+    # The Hub is unreachable and the base is in the local cache (probe_hub).
+    local_files_only: bool = False
+
+
+def check_format(name: str) -> None:
+    if name not in FORMATS:
+        raise SystemExit(f"error: unknown --format {name!r}; pick one of {', '.join(FORMATS)}")
 
 
 def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) -> Base:
@@ -106,13 +130,16 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
                 "a local folder or a Hub id (ORG/NAME)"
             )
         hub_id = None if Path(base).exists() else base
-        return Base(base, None, format_name or "general", trust_remote_code, hub_id)
+        format_name = format_name or "general"
+        check_format(format_name)
+        return Base(base, None, format_name, trust_remote_code, hub_id)
     if spec.trust_remote_code and not trust_remote_code:
         raise SystemExit(
             f"error: {spec.name} ({spec.hub_id}) runs code from the Hub; pass "
             "--trust_remote_code true if you trust it"
         )
     format_name = format_name or spec.format
+    check_format(format_name)
     if spec.lora_base:  # IEPile: a LoRA on a chat model, merged before our own LoRA
         return Base(spec.lora_base, spec.hub_id, format_name, trust_remote_code, spec.lora_base)
     path = str(local_path(base)) if base == "smollm2" else spec.hub_id
@@ -138,6 +165,66 @@ def sft_examples(dataset: str, format_name: str, split: str, limit: int | None =
     return examples
 
 
+def hub_failure(base: Base, reason: str, registered: bool) -> SystemExit:
+    """The one line that ends a run whose Hub base cannot be fetched, saying what to do."""
+    # A registered name also brings its format (and adapter): keep the name, bring the cache.
+    remedy = (
+        "copy its Hugging Face cache (HF_HOME) here"
+        if registered
+        else ("pass its local folder as --base")
+    )
+    return SystemExit(
+        f"error: cannot load base {base.path!r} from the Hub: {reason}; download it on a "
+        f"machine with network (hf download {base.path}) and {remedy}"
+    )
+
+
+def first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [type(err).__name__])[0].rstrip(".")
+
+
+def probe_hub(base: Base, registered: bool) -> Base:
+    """Ask the Hub once for each repository of a base before loading it. Without a network,
+    transformers retries for about 50 s and ends in chained tracebacks; this fails at once,
+    or loads the copy already in the local cache."""
+    repos = [(base.path, "config.json"), (base.adapter, "adapter_config.json")]
+    remote = [(r, f) for r, f in repos if r and not Path(r).exists()]
+    if not remote:
+        return base
+    from huggingface_hub import HfApi, try_to_load_from_cache
+
+    for repo, _ in remote:
+        try:
+            HfApi().model_info(repo, timeout=10)
+        # huggingface_hub's transport errors are not OSErrors and differ across its versions.
+        except Exception as err:
+            if not all(isinstance(try_to_load_from_cache(r, f), str) for r, f in remote):
+                raise hub_failure(base, first_line(err), registered) from None
+            print(f"note: {repo} is not reachable ({first_line(err)}); loading the cached copy")
+            return replace(base, local_files_only=True)
+    return base
+
+
+@contextmanager
+def hub_errors_explained(base: Base, registered: bool) -> Iterator[None]:
+    """A Hub base that fails while loading (access, a file missing from the repo) ends in one
+    line too, instead of transformers' chained tracebacks."""
+    try:
+        yield
+    except OSError as err:
+        if Path(base.path).exists():
+            raise
+        raise hub_failure(base, first_line(err), registered) from None
+
+
+def load_tokenizer(base: Base):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(
+        base.path, trust_remote_code=base.trust_remote_code, local_files_only=base.local_files_only
+    )
+
+
 def load_model(base: Base, model_args: ModelConfig):
     from transformers import AutoModelForCausalLM
 
@@ -146,11 +233,15 @@ def load_model(base: Base, model_args: ModelConfig):
         dtype=model_args.dtype if model_args.dtype not in (None, "auto") else "auto",
         trust_remote_code=base.trust_remote_code,
         attn_implementation=model_args.attn_implementation,
+        local_files_only=base.local_files_only,
     )
     if base.adapter:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, base.adapter).merge_and_unload()
+        adapter = PeftModel.from_pretrained(
+            model, base.adapter, local_files_only=base.local_files_only
+        )
+        model = adapter.merge_and_unload()
     return model
 
 
@@ -175,6 +266,51 @@ def over_length(examples, tokenizer, key: str, limit: int, chat: bool) -> int:
     return sum(length(e[key]) > limit for e in examples)
 
 
+# The files Trainer resumes a model or an adapter from (Trainer._load_from_checkpoint).
+WEIGHTS_FILES = (
+    ADAPTER_SAFE_WEIGHTS_NAME,
+    ADAPTER_WEIGHTS_NAME,
+    SAFE_WEIGHTS_NAME,
+    SAFE_WEIGHTS_INDEX_NAME,
+    WEIGHTS_NAME,
+    WEIGHTS_INDEX_NAME,
+)
+
+
+def is_complete(checkpoint: Path) -> bool:
+    """Trainer saves a checkpoint's weights first and its trainer_state.json last: a kill during
+    the save leaves the state missing or cut short (or the folder empty)."""
+    try:
+        json.loads((checkpoint / TRAINER_STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any((checkpoint / name).is_file() for name in WEIGHTS_FILES)
+
+
+def checkpoints_newest_first(output_dir: str) -> list[Path]:
+    prefix = f"{PREFIX_CHECKPOINT_DIR}-"
+    found = [
+        path
+        for path in Path(output_dir).glob(f"{prefix}*")
+        if path.is_dir() and path.name.removeprefix(prefix).isdigit()
+    ]
+    return sorted(found, key=lambda path: int(path.name.removeprefix(prefix)), reverse=True)
+
+
+def resume_checkpoint(output_dir: str) -> str:
+    """The newest complete checkpoint. Trainer would take the newest folder, complete or not,
+    and fail on a half-written one."""
+    for checkpoint in checkpoints_newest_first(output_dir):
+        if is_complete(checkpoint):
+            print(f"note: resuming from {checkpoint.name}")
+            return str(checkpoint)
+        print(f"note: skipping incomplete {checkpoint.name} (its save did not finish)")
+    raise SystemExit(
+        f"error: --resume true but {output_dir} has no complete checkpoint to resume from; "
+        "drop --resume to train from the start"
+    )
+
+
 def translate_push_flag(argv: list[str]) -> list[str]:
     """`--push-to-hub ORG/NAME` (our CLI) is TRL's `--push_to_hub --hub_model_id ORG/NAME`."""
     out = []
@@ -189,6 +325,34 @@ def translate_push_flag(argv: list[str]) -> list[str]:
     return out
 
 
+def check_config_file(argv: list[str]) -> None:
+    """TrlParser opens `--config PATH` as it is; a missing file would end in a traceback."""
+    if "--config" in argv[:-1]:
+        path = argv[argv.index("--config") + 1]
+        if not Path(path).is_file():
+            raise MissingInput(
+                f"--config {path}: no such file; pass a YAML recipe such as "
+                "training/recipes/smollm2_scierc_cpu.yaml"
+            )
+
+
+def check_arguments(ours: SciNERArguments) -> None:
+    """Refuse what would otherwise fail, or do something else than asked, after training."""
+    limit = ours.max_train_examples
+    if limit is not None and limit < 1:  # a slice [:-1] would drop the last example
+        raise SystemExit(f"error: --max_train_examples must be a positive integer, got {limit}")
+    results = ours.lm_eval_results
+    if results and not Path(results).is_file():  # read for the model card, after training
+        raise MissingInput(f"--lm_eval_results {results}: no such file")
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    try:
+        return load_spec(name)
+    except FileNotFoundError as err:
+        raise MissingInput(str(err)) from None
+
+
 @dataclass
 class Run:
     """A prepared training run (what `main` trains and saves; benchmarks reuse it)."""
@@ -200,23 +364,31 @@ class Run:
     spec: DatasetSpec
     n_train: int
     push_repo: str | None
+    hub_token: str | None  # for our push only: kept out of the saved Trainer arguments
+    resume_from: str | None
 
 
 def prepare(argv: list[str]) -> Run:
+    check_config_file(argv)
     parser = TrlParser((SciNERArguments, StudySFTConfig, StudyModelConfig))
     ours, sft_args, model_args = parser.parse_args_and_config(translate_push_flag(argv))
+    check_arguments(ours)
     base = resolve_base(ours.base, ours.format, sft_args.trust_remote_code)
     prompt_format = get_format(base.format)
-    spec = load_spec(ours.dataset)
+    spec = dataset_spec(ours.dataset)
     sft_args.output_dir = sft_args.output_dir or f"runs/sft/{Path(ours.base).name}-{spec.name}"
+    resume_from = resume_checkpoint(sft_args.output_dir) if ours.resume else None
     sft_args.max_length = ours.max_source_length + ours.max_target_length
     # We push ourselves (main process only, with our model card), not the Trainer.
     push_repo = sft_args.hub_model_id if sft_args.push_to_hub else None
     sft_args.push_to_hub = False
+    # Trainer pickles its arguments into training_args.bin in the output folder (which we push)
+    # and in every checkpoint: the token must not be among them.
+    hub_token, sft_args.hub_token = sft_args.hub_token, None
 
-    from transformers import AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(base.path, trust_remote_code=base.trust_remote_code)
+    base = probe_hub(base, registered=ours.base in MODELS)
+    with hub_errors_explained(base, registered=ours.base in MODELS):
+        tokenizer = load_tokenizer(base)
     if prompt_format.chat and not tokenizer.chat_template:
         raise SystemExit(
             f"error: the {prompt_format.name} format needs a chat template and {base.path} has "
@@ -226,7 +398,8 @@ def prepare(argv: list[str]) -> Run:
     dev = sft_examples(ours.dataset, base.format, "dev", ours.max_train_examples)
     import datasets
 
-    model = load_model(base, model_args)
+    with hub_errors_explained(base, registered=ours.base in MODELS):
+        model = load_model(base, model_args)
     if sft_args.padding_free and not supports_padding_free(model):
         print(f"note: {type(model).__name__} is not a transformers model: padded batches")
         sft_args.padding_free = False
@@ -251,7 +424,7 @@ def prepare(argv: list[str]) -> Run:
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
     )
-    return Run(trainer, ours, model_args, base, spec, len(train), push_repo)
+    return Run(trainer, ours, model_args, base, spec, len(train), push_repo, hub_token, resume_from)
 
 
 def finish(run: Run) -> None:
@@ -279,7 +452,7 @@ def finish(run: Run) -> None:
     if run.push_repo:
         from huggingface_hub import HfApi
 
-        api = HfApi(token=args.hub_token)
+        api = HfApi(token=run.hub_token)
         api.create_repo(run.push_repo, private=args.hub_private_repo, exist_ok=True)
         api.upload_folder(
             repo_id=run.push_repo, folder_path=args.output_dir, ignore_patterns=["checkpoint-*"]
@@ -288,10 +461,19 @@ def finish(run: Run) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     run = prepare(sys.argv[1:] if argv is None else argv)
-    run.trainer.train(resume_from_checkpoint=True if run.ours.resume else None)
+    run.trainer.train(resume_from_checkpoint=run.resume_from)
     finish(run)
     return 0
 
 
+def command_line() -> int:
+    """`python -m training.sft`: a missing input ends in one `error:` line, not a traceback
+    (every other refusal is a SystemExit with its `error:` line already)."""
+    try:
+        return main()
+    except MissingInput as err:
+        raise SystemExit(f"error: {err}") from None
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(command_line())

@@ -671,7 +671,11 @@ def train(config: Config) -> dict[str, Any]:
     torch.manual_seed(config.seed)
 
     labels = [NO_ENTITY, *load_spec(config.dataset).types]
-    tokenizer = AutoTokenizer.from_pretrained(config.encoder)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(config.encoder)
+    except (OSError, ValueError) as err:  # a folder without a (fast) tokenizer
+        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        raise SystemExit(f"error: {config.encoder}: no encoder tokenizer here ({reason})") from None
     if not tokenizer.is_fast:
         raise ValueError(f"{config.encoder}: a fast tokenizer (offset mappings) is needed")
     data = load_data(config, tokenizer, {t: k for k, t in enumerate(labels)})
@@ -881,32 +885,59 @@ def _transformers_version() -> str:
 # --------------------------------------------------------------------------- CLI
 
 
+def positive_int(value: str) -> int:
+    # A count below 1 would slice from the end ([:-1] drops the last sentence) or do nothing.
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def encoder_folder(value: str) -> str:
+    if not Path(value).is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a folder: pass a local encoder folder "
+            "(hf download ORG/NAME --local-dir DIR)"
+        )
+    return value
+
+
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(
         prog="python -m training.span_baseline",
         description="Span-based NER baseline (PURE entity model style); defaults are the "
         "study's: 15 epochs, batch 32, max length 128, lr 1e-5.",
     )
-    parser.add_argument("--encoder", required=True, help="local HF encoder folder (fast tokenizer)")
+    parser.add_argument(
+        "--encoder",
+        required=True,
+        type=encoder_folder,
+        help="local HF encoder folder (fast tokenizer)",
+    )
     parser.add_argument("--dataset", default="scierc")
     parser.add_argument("--output-dir", help="default runs/span_baseline/<dataset>")
-    parser.add_argument("--epochs", type=int, default=15)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--max-length", type=int, default=128, help="subwords incl. specials")
+    parser.add_argument("--epochs", type=positive_int, default=15)
+    parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument(
+        "--max-length", type=positive_int, default=128, help="subwords incl. specials"
+    )
     parser.add_argument("--lr", type=float, default=1e-5, help="encoder learning rate")
     parser.add_argument("--head-lr", type=float, default=5e-4, help="span head (PURE: 5e-4)")
     parser.add_argument("--warmup", type=float, default=0.1, help="share of steps")
-    parser.add_argument("--max-span-width", type=int, default=8, help="words (PURE: 8)")
+    parser.add_argument("--max-span-width", type=positive_int, default=8, help="words (PURE: 8)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--max-steps", type=int, help="stop after N optimiser steps")
-    parser.add_argument("--limit-train", type=int, help="first N train sentences")
-    parser.add_argument("--limit-eval", type=int, help="first N dev and test sentences")
-    parser.add_argument("--eval-batch-size", type=int, default=64)
-    parser.add_argument("--threads", type=int, help="torch threads (default: torch's)")
+    parser.add_argument("--max-steps", type=positive_int, help="stop after N optimiser steps")
+    parser.add_argument("--limit-train", type=positive_int, help="first N train sentences")
+    parser.add_argument("--limit-eval", type=positive_int, help="first N dev and test sentences")
+    parser.add_argument("--eval-batch-size", type=positive_int, default=64)
+    parser.add_argument("--threads", type=positive_int, help="torch threads (default: torch's)")
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu", help="torch device"
     )
     args = parser.parse_args(argv)
+    try:
+        load_spec(args.dataset)
+    except FileNotFoundError as err:
+        parser.error(str(err))
     return Config(**{k: v for k, v in vars(args).items()})
 
 
@@ -918,4 +949,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (DataError, OSError) as err:  # bad data or an unreadable encoder: one line
+        sys.exit(f"error: {err}")

@@ -113,7 +113,11 @@ def parser() -> argparse.ArgumentParser:
         help="brat folder, CoNLL file or JSONL file of one split; repeatable",
     )
     user.add_argument("--out", type=Path, default=data_home())
-    user.add_argument("--types", help="comma-separated labels to keep (default: all found)")
+    user.add_argument(
+        "--types",
+        help="comma-separated labels to keep (default: all found); entities of other labels "
+        "are dropped and counted in dataset.json",
+    )
     user.add_argument("--scheme", choices=("iob1", "iob2"), default="iob2", help="CoNLL tags")
     user.add_argument(
         "--sentence-split",
@@ -138,9 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (DataError, FileNotFoundError, ValueError) as err:
+    except (DataError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
-        return 1
+    except OSError as err:  # a missing, unreadable or unwritable path
+        where = err.filename or ""
+        print(f"error: {where}{': ' if where else ''}{err.strerror or err}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -14,11 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .documents import Span, span_from_fragments
-from .schema import DataError
+from .schema import DataError, decode_utf8
 
 TEXT_BOUND = re.compile(r"T\d+$")
 OTHER_ANNOTATION = re.compile(r"([REAMN]\d+|#\d*|\*)$")
 FRAGMENTS = re.compile(r"(\d+) (\d+)(?:;(\d+) (\d+))*$")
+BYTE_ORDER_MARK = "\ufeff"
+BYTE_ORDER_MARK_HINT = (
+    " (the .txt starts with a byte-order mark, which brat counts as character 0; offsets made"
+    " without counting it are one short: remove the mark from the .txt)"
+)
 
 
 @dataclass(frozen=True)
@@ -31,18 +36,53 @@ class TextBound:
 
 
 def read_text(path: Path) -> str:
-    """The document text exactly as stored (no newline translation: offsets count '\\r')."""
+    """The document text exactly as stored (no newline translation: offsets count '\\r').
+
+    A leading byte-order mark is kept: brat decodes the file as UTF-8 text, so the mark is
+    character 0 of its offsets (see `blank_byte_order_mark`)."""
+    data = path.read_bytes()
     try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not valid UTF-8 ({err})") from err
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode_utf8(data, path)  # raises, naming the line
+
+
+def blank_byte_order_mark(text: str, log: Counter) -> str:
+    """Replace a leading byte-order mark by a space: one character for one, so every offset
+    stays valid, and sentence bounds strip it like any edge whitespace."""
+    if not text.startswith(BYTE_ORDER_MARK):
+        return text
+    log["byte_order_mark_blanked"] += 1
+    return " " + text[1:]
+
+
+def brat_documents(folder: Path) -> list[Path]:
+    """The .ann files of a folder of brat documents, each with its .txt beside it.
+
+    A .txt without its .ann is refused rather than skipped: brat writes an empty .ann for a
+    document without annotations, so a missing one means a copy went wrong."""
+    if not folder.is_dir():
+        raise DataError(f"{folder}: not a folder (a brat split is a folder of .txt/.ann pairs)")
+    anns = sorted(folder.glob("*.ann"))
+    for ann in anns:
+        if not ann.with_suffix(".txt").is_file():
+            raise DataError(f"{ann}: no text file {ann.with_suffix('.txt').name} beside it")
+    for txt in sorted(folder.glob("*.txt")):
+        if not txt.with_suffix(".ann").is_file():
+            raise DataError(
+                f"{txt}: no annotation file {txt.with_suffix('.ann').name} beside it (for a "
+                "document without entities, create it empty, as brat does)"
+            )
+    if not anns:
+        raise DataError(f"{folder}: no .ann files (a brat split is a folder of .txt/.ann pairs)")
+    return anns
 
 
 def parse_ann(path: Path) -> list[TextBound]:
     """Parse the T lines of one .ann file; anything unrecognised is a DataError."""
     found: list[TextBound] = []
     in_text_field = False  # the previous line was a T line or its continuation
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
+    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
             continue
@@ -105,7 +145,8 @@ def document_spans(
             key = f"{ann_path.name}:{t.id}"
             if key not in errata:
                 raise DataError(
-                    f"{where}: annotation {t.id} says {t.text!r} but its offsets cover {covered!r}"
+                    f"{where}: annotation {t.id} says {t.text!r} but its offsets cover "
+                    f"{covered!r}{BYTE_ORDER_MARK_HINT if text[:1] == BYTE_ORDER_MARK else ''}"
                 )
             log[f"erratum:{key}"] += 1
         spans.append(span_from_fragments(t.fragments, t.type, text, where, log))

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .schema import DataError, Entity
+from .schema import DataError, Entity, decode_utf8
 
 SCHEMES = ("iob1", "iob2")
 
@@ -32,19 +32,30 @@ class TaggedSentence:
     where: str  # file and first line, for error messages
 
 
+def split_columns(line: str) -> list[str]:
+    """The columns of a CoNLL line: tab-separated if it has a tab, else space-separated.
+
+    Only tabs and ASCII spaces separate: a no-break or thin space (and any other Unicode
+    space) is part of its token, as in '5\u00a0mg'. A tab-separated token may contain spaces.
+    """
+    separator = "\t" if "\t" in line else " "
+    return [column for column in line.split(separator) if column.strip(" \t")]
+
+
 def read_conll(path: Path) -> Iterator[TaggedSentence]:
-    """Sentences of a CoNLL column file; a document is the block after each -DOCSTART-."""
+    """Sentences of a CoNLL column file; a document is the block after each -DOCSTART-.
+
+    Every token line must have as many columns as the file's first one: a space-separated
+    token that contains a space would otherwise lose the part before the tag unnoticed."""
     tokens: list[str] = []
     tags: list[str] = []
     first_line = 0
+    width: tuple[int, int] | None = None  # columns of the first token line, and its number
     doc_index = 0
     doc_id = f"{path.name}#0"
-    try:
-        lines = path.read_text(encoding="utf-8").split("\n")
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not valid UTF-8 ({err})") from err
+    lines = decode_utf8(path.read_bytes(), path).split("\n")
     for number, line in enumerate(lines + [""], start=1):
-        columns = line.split()
+        columns = split_columns(line.rstrip("\r"))
         if columns and columns[0] == "-DOCSTART-":
             if tokens:
                 raise DataError(
@@ -60,6 +71,12 @@ def read_conll(path: Path) -> Iterator[TaggedSentence]:
             continue
         if len(columns) < 2:
             raise DataError(f"{path}:{number}: expected 'token ... tag', got {line!r}")
+        width = width or (len(columns), number)
+        if len(columns) != width[0]:
+            raise DataError(
+                f"{path}:{number}: {len(columns)} columns where line {width[1]} has {width[0]} "
+                f"({line!r}); a token containing a space needs tab-separated columns"
+            )
         if not tokens:
             first_line = number
         tokens.append(columns[0])

@@ -11,10 +11,10 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 
-from .brat import document_spans, parse_ann, read_text
+from .brat import blank_byte_order_mark, brat_documents, document_spans, parse_ann, read_text
 from .conll import TaggedSentence, chunks_to_entities, read_conll, tags_to_chunks
 from .documents import Draft, Span, document_sentences, line_bounds, number_sentences
 from .registry import DATASETS, SPLITS, DatasetSpec
@@ -31,19 +31,31 @@ STEM_ECR_SPLIT_SEED = 69
 
 
 def sentences_from_tagged(
-    name: str, split: str, tagged, types: Iterable[str], scheme: str, log: Counter
+    name: str,
+    split: str,
+    tagged,
+    types: Iterable[str],
+    scheme: str,
+    log: Counter,
+    dropped: Collection[str] = (),
 ) -> list[Sentence]:
-    """Sentence records from tagged token sequences (CoNLL files, Hub rows)."""
+    """Sentence records from tagged token sequences (CoNLL files, Hub rows); chunks of a
+    `dropped` type are left out and counted."""
     known = set(types)
     drafts = []
     for sentence in tagged:
-        chunks = tags_to_chunks(sentence.tags, scheme, sentence.where, log)
-        for start, _, type_ in chunks:
-            if type_ not in known:
+        chunks = []
+        for chunk in tags_to_chunks(sentence.tags, scheme, sentence.where, log):
+            start, _, type_ = chunk
+            if type_ in dropped:
+                log[f"dropped_type:{type_}"] += 1
+            elif type_ not in known:
                 raise DataError(
                     f"{sentence.where}: token {start + 1} has unknown entity type {type_!r} "
                     f"(expected one of {sorted(known)})"
                 )
+            else:
+                chunks.append(chunk)
         drafts.append(
             Draft(
                 sentence.doc_id,
@@ -56,8 +68,10 @@ def sentences_from_tagged(
     return number_sentences(name, split, drafts)
 
 
-def conll_split(name: str, split: str, path: Path, types, scheme: str, log: Counter):
-    return sentences_from_tagged(name, split, read_conll(path), types, scheme, log)
+def conll_split(
+    name: str, split: str, path: Path, types, scheme: str, log: Counter, dropped=()
+) -> list[Sentence]:
+    return sentences_from_tagged(name, split, read_conll(path), types, scheme, log, dropped)
 
 
 def brat_split(
@@ -70,13 +84,11 @@ def brat_split(
     """Sentences of a set of brat documents (one sentence per line unless `bounds` says)."""
     rows = []
     for ann_path in ann_files:
-        text_path = ann_path.with_suffix(".txt")
-        if not text_path.exists():
-            raise DataError(f"{ann_path}: no text file {text_path.name} beside it")
-        text = read_text(text_path)
+        text = read_text(ann_path.with_suffix(".txt"))
         spans = document_spans(
             ann_path, text, set(spec.types), set(spec.dropped_types), spec.errata, log
         )
+        text = blank_byte_order_mark(text, log)
         rows += document_sentences(
             text,
             spans,
@@ -136,7 +148,7 @@ def convert_stem_ecr(spec: DatasetSpec, raw: Path, log: Counter) -> Splits:
     by_split: dict[str, list[Path]] = defaultdict(list)
     rng = random.Random(STEM_ECR_SPLIT_SEED)
     for domain in sorted(p for p in root.iterdir() if p.is_dir()):
-        abstracts = sorted(domain.glob("*.ann"))
+        abstracts = brat_documents(domain)
         rng.shuffle(abstracts)
         held_out = max(1, round(0.1 * len(abstracts)))
         by_split["dev"] += abstracts[:held_out]
@@ -149,15 +161,12 @@ def convert_stem_ecr(spec: DatasetSpec, raw: Path, log: Counter) -> Splits:
 
 
 def convert_wlpc(spec: DatasetSpec, raw: Path, log: Counter) -> Splits:
+    # Documents in sorted file-name order (protocol_10 before protocol_2): sentence ids are
+    # part of the benchmark and were numbered in this order.
     return {
-        split: brat_split(spec, split, sorted(_natural((raw / "wlpc" / split).glob("*.ann"))), log)
+        split: brat_split(spec, split, brat_documents(raw / "wlpc" / split), log)
         for split in SPLITS
     }
-
-
-def _natural(paths: Iterable[Path]) -> list[Path]:
-    """protocol_2 before protocol_10."""
-    return sorted(paths, key=lambda p: (len(p.stem), p.stem))
 
 
 MEASEVAL_SPLITS = {"train": ("train", "text"), "dev": ("trial", "txt"), "test": ("eval", "text")}
@@ -313,16 +322,24 @@ def verbalise(label: str) -> str:
 
 
 def user_types(format_: str, paths: Iterable[Path]) -> list[str]:
-    """Every entity label used in a user's files, sorted, for when none are given."""
+    """Every entity label used in a user's files, sorted."""
     found: set[str] = set()
     for path in paths:
         if format_ == "brat":
-            found |= {t.type for ann in sorted(path.glob("*.ann")) for t in parse_ann(ann)}
+            found |= {t.type for ann in brat_documents(path) for t in parse_ann(ann)}
         elif format_ == "conll":
             found |= {tag[2:] for s in read_conll(path) for tag in s.tags if tag != "O"}
         else:
             found |= {e.type for s in read_jsonl(path) for e in s.entities}
     return sorted(found)
+
+
+def check_split_path(format_: str, split: str, path: Path) -> None:
+    """A CoNLL or JSONL split is a file (a brat split's folder is checked by brat_documents)."""
+    if not path.exists():
+        raise FileNotFoundError(f"{split}: {path} does not exist")
+    if format_ != "brat" and not path.is_file():
+        raise DataError(f"{path}: not a file (a {format_} split is one file)")
 
 
 def convert_user(
@@ -336,16 +353,20 @@ def convert_user(
     license_: str = "unspecified (user data)",
     domain: str = "",
 ) -> tuple[DatasetSpec, Splits, Counter]:
-    """Convert a user's corpus (brat folder, CoNLL file or JSONL in our schema per split)."""
+    """Convert a user's corpus (brat folder, CoNLL file or JSONL in our schema per split).
+
+    `types` are the labels to keep (default: every label found); entities of the other labels
+    are dropped and counted in the conversion log. A listed label that no file uses is
+    refused: it is most likely misspelt, and keeping it would drop the real one."""
     if format_ not in USER_FORMATS:
         raise ValueError(f"unknown format {format_!r}; expected one of {USER_FORMATS}")
     unknown = set(split_paths) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split(s) {sorted(unknown)}; expected some of {SPLITS}")
     for split, path in split_paths.items():
-        if not path.exists():
-            raise FileNotFoundError(f"{split}: {path} does not exist")
-    labels = types or user_types(format_, split_paths.values())
+        check_split_path(format_, split, path)
+    found = user_types(format_, split_paths.values())
+    labels = types or found
     spec = DatasetSpec(
         name=name,
         title=name,
@@ -354,6 +375,7 @@ def convert_user(
         citation="",
         source=", ".join(f"{split}: {path}" for split, path in split_paths.items()),
         license=license_,
+        dropped_types=tuple(label for label in found if label not in labels),
         keep_sentences_without_entities=keep_sentences_without_entities,
     )
     log: Counter = Counter()
@@ -361,26 +383,42 @@ def convert_user(
     for split, path in split_paths.items():
         if format_ == "brat":
             bounds = {"lines": line_bounds, "pysbd": sentence_bounds}[sentence_split]
-            splits[split] = brat_split(spec, split, sorted(path.glob("*.ann")), log, bounds)
+            splits[split] = brat_split(spec, split, brat_documents(path), log, bounds)
         elif format_ == "conll":
-            splits[split] = conll_split(name, split, path, spec.types, scheme, log)
+            splits[split] = conll_split(
+                name, split, path, spec.types, scheme, log, spec.dropped_types
+            )
         else:
-            splits[split] = renumbered(name, split, read_jsonl(path), spec.types)
+            splits[split] = renumbered(name, split, read_jsonl(path), spec, log)
+        if not splits[split]:
+            raise DataError(f"{path}: no sentences; an empty {split} split is not written")
+    unused = [label for label in labels if label not in found]
+    if unused:
+        raise DataError(
+            f"--types: {', '.join(map(repr, unused))} not used by any file (labels found: "
+            f"{', '.join(found) or 'none'})"
+        )
     return spec, splits, log
 
 
-def renumbered(name: str, split: str, sentences: list[Sentence], types) -> list[Sentence]:
-    """JSONL records in our schema under this dataset's ids, types checked."""
+def renumbered(
+    name: str, split: str, sentences: list[Sentence], spec: DatasetSpec, log: Counter
+) -> list[Sentence]:
+    """JSONL records in our schema under this dataset's ids; entities of a dropped type are
+    left out and counted."""
     drafts = []
     for sentence in sentences:
+        entities = []
         for entity in sentence.entities:
-            if entity.type not in types:
-                raise DataError(f"record {sentence.id}: unknown entity type {entity.type!r}")
+            if entity.type in spec.dropped_types:
+                log[f"dropped_type:{entity.type}"] += 1
+            else:
+                entities.append(entity)
         drafts.append(
             Draft(
                 sentence.doc_id,
                 sentence.text,
-                list(sentence.entities),
+                entities,
                 f"record {sentence.id}",
                 sentence.tokens,
             )

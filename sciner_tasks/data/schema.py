@@ -42,27 +42,71 @@ class Sentence:
 
     @classmethod
     def from_dict(cls, record: dict[str, Any], where: str = "record") -> Sentence:
-        """Build and validate a sentence from a plain dict (a JSONL line, a Hub row)."""
+        """Build and validate a sentence from a plain dict (a JSONL line, a Hub row).
+
+        Values of the wrong JSON type are refused, not coerced: `null` must not become the
+        text "None", nor a fractional offset an integer."""
         missing = {"id", "doc_id", "split", "text", "tokens", "entities"} - record.keys()
         if missing:
             raise DataError(f"{where}: missing field(s) {sorted(missing)}")
-        try:
-            entities = tuple(
-                Entity(int(e["start"]), int(e["end"]), str(e["type"]), str(e["text"]))
-                for e in record["entities"]
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise DataError(f"{where}: malformed entity list ({err!r})") from err
+        strings = {key: _string(record, key, where) for key in ("id", "doc_id", "split", "text")}
+        tokens, entities = record["tokens"], record["entities"]
+        if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
+            raise DataError(f"{where}: tokens must be a list of strings, got {_json(tokens)}")
+        if not isinstance(entities, list):
+            raise DataError(f"{where}: entities must be a list, got {_json(entities)}")
         sentence = cls(
-            id=str(record["id"]),
-            doc_id=str(record["doc_id"]),
-            split=str(record["split"]),
-            text=str(record["text"]),
-            tokens=tuple(str(t) for t in record["tokens"]),
-            entities=entities,
+            tokens=tuple(tokens),
+            entities=tuple(_entity(e, f"{where}: entity {i + 1}") for i, e in enumerate(entities)),
+            **strings,
         )
         validate(sentence, where)
         return sentence
+
+
+def _json(value: Any) -> str:
+    """A value as the JSON it came from, shortened: messages quote the input, not Python."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _string(record: dict[str, Any], key: str, where: str) -> str:
+    if not isinstance(record[key], str):
+        raise DataError(f"{where}: {key} must be a string, got {_json(record[key])}")
+    return record[key]
+
+
+def _integer(record: dict[str, Any], key: str, where: str) -> int:
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DataError(f"{where}: {key} must be an integer, got {_json(value)}")
+    return value
+
+
+def _entity(record: Any, where: str) -> Entity:
+    if not isinstance(record, dict):
+        raise DataError(f"{where}: must be an object, got {_json(record)}")
+    missing = {"start", "end", "type", "text"} - record.keys()
+    if missing:
+        raise DataError(f"{where}: missing field(s) {sorted(missing)}")
+    return Entity(
+        _integer(record, "start", where),
+        _integer(record, "end", where),
+        _string(record, "type", where),
+        _string(record, "text", where),
+    )
+
+
+def decode_utf8(data: bytes, path: Any) -> str:
+    """File bytes as text; a byte-order mark is an encoding mark, not text, and is removed.
+    Invalid UTF-8 is an error naming the file and line."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DataError(
+            f"{path}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x}: {err.reason})"
+        ) from err
 
 
 def validate(sentence: Sentence, where: str) -> None:

@@ -16,12 +16,15 @@ import gzip
 import io
 import json
 import os
+import shutil
+import tempfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from .registry import DATASETS, SPLITS, DatasetSpec
-from .schema import DataError, Sentence
+from .schema import DataError, Sentence, decode_utf8
 
 PACKAGE_DIR = Path(__file__).parent / "processed"
 CONLL2003_HUB_ID = "eriktks/conll2003"
@@ -35,15 +38,48 @@ def data_home() -> Path:
 def write_dataset(
     directory: Path, spec: DatasetSpec, splits: dict[str, list[Sentence]], log: Counter
 ) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    description = dataclasses.asdict(spec)
-    description["conversion"] = dict(sorted(log.items()))
-    (directory / "dataset.json").write_text(
-        json.dumps(description, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    for split, sentences in splits.items():
-        write_split(directory / f"{split}.jsonl.gz", sentences)
+    """Write a dataset as a whole: into a temporary folder beside `directory`, then renamed
+    over it. A failure leaves the previous dataset as it was, and a dataset written with
+    fewer splits than before keeps none of the old ones."""
+    if directory.exists() and not (directory / "dataset.json").is_file():
+        if not directory.is_dir() or any(directory.iterdir()):
+            raise DataError(
+                f"{directory} exists and is not a sciner dataset (no dataset.json); it is left "
+                "untouched: choose another --out or --name"
+            )
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        description = dataclasses.asdict(spec)
+        description["conversion"] = dict(sorted(log.items()))
+        (staging / "dataset.json").write_text(
+            json.dumps(description, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        for split, sentences in splits.items():
+            write_split(staging / f"{split}.jsonl.gz", sentences)
+        staging.chmod(0o755)  # mkdtemp's 0o700 would hide a shared data home from others
+        replace_directory(staging, directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_directory(new: Path, directory: Path) -> None:
+    """Rename `new` to `directory`, moving an existing `directory` aside first (a rename
+    cannot replace a non-empty folder) and deleting it only once the new one is in place."""
+    if not directory.exists():
+        new.rename(directory)
+        return
+    previous = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+    directory.rename(previous / directory.name)
+    try:
+        new.rename(directory)
+    except OSError:
+        (previous / directory.name).rename(directory)
+        raise
+    finally:
+        if directory.exists():
+            shutil.rmtree(previous, ignore_errors=True)
 
 
 def write_split(path: Path, sentences: Iterable[Sentence]) -> None:
@@ -54,22 +90,31 @@ def write_split(path: Path, sentences: Iterable[Sentence]) -> None:
     path.write_bytes(buffer.getvalue())
 
 
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, decompressed if it is a .gz; a corrupt archive is a DataError."""
+    data = path.read_bytes()
+    if path.suffix != ".gz":
+        return data
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error) as err:
+        raise DataError(f"{path}: not a readable gzip file ({err})") from err
+
+
 def read_jsonl(path: Path) -> list[Sentence]:
     """Sentence records from a .jsonl or .jsonl.gz file, each one validated."""
-    opener = gzip.open if path.suffix == ".gz" else open
     sentences = []
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{where}: not valid JSON ({err.msg})") from err
-            if not isinstance(record, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
-            sentences.append(Sentence.from_dict(record, where))
+    for number, line in enumerate(decode_utf8(read_bytes(path), path).split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{where}: not valid JSON ({err.msg})") from err
+        if not isinstance(record, dict):
+            raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+        sentences.append(Sentence.from_dict(record, where))
     return sentences
 
 
@@ -99,11 +144,7 @@ def load_split(name_or_path: str, split: str) -> list[Sentence]:
     if directory is None and name_or_path == "conll2003":
         directory = fetch_conll2003()
     if directory is None:
-        known = ", ".join(DATASETS)
-        raise FileNotFoundError(
-            f"no dataset {name_or_path!r}: not a built-in ({known}), not in {data_home()} and "
-            "not a directory with a dataset.json"
-        )
+        raise no_dataset(name_or_path)
     path = directory / f"{split}.jsonl.gz"
     if not path.exists():
         raise FileNotFoundError(f"{directory} has no {split} split ({path.name} is missing)")
@@ -116,8 +157,16 @@ def load_spec(name_or_path: str) -> DatasetSpec:
         return DATASETS[name_or_path]
     directory = locate(name_or_path)
     if directory is None:
-        raise FileNotFoundError(f"no dataset {name_or_path!r} (see load_split)")
+        raise no_dataset(name_or_path)
     return read_description(directory)[0]
+
+
+def no_dataset(name_or_path: str) -> FileNotFoundError:
+    return FileNotFoundError(
+        f"no dataset {name_or_path!r}: not a built-in ({', '.join(DATASETS)}), not in "
+        f"{data_home()} and not a folder with a dataset.json (python -m sciner_tasks.data "
+        "convert makes one from your corpus)"
+    )
 
 
 def fetch_conll2003() -> Path:
