@@ -42,28 +42,13 @@ from tqdm.auto import tqdm
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import (
-    DEFAULT_SEED,
-    REGIMES,
-    MetadataError,
-    metadata_seed,
-    sentence_scores,
-)
-from sciner_tasks.scoring import CorpusScore, aggregate
-from sciner_tasks.taskgen import task_name
+from sciner_tasks.harness import DEFAULT_SEED, MetadataError, metadata_seed
+from sciner_tasks.names import METRICS, REGIMES, task_name
+from sciner_tasks.scoring import CorpusScore, aggregate, sentence_scores
 
 from .models import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
 
 RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
-METRICS = (
-    "f1",
-    "f1_stderr",
-    "precision",
-    "recall",
-    "normalised_f1",
-    "hallucination_rate",
-    "parse_failure_rate",
-)
 # lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
 EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr")
 # The values a metric can take: every metric is a fraction but the standard error, which only

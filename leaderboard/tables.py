@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sciner_tasks.data import DATASETS
-from sciner_tasks.taskgen import SCIENTIFIC
+from sciner_tasks.names import SCIENTIFIC
 
 from .collect import METRICS, Run
 from .reference import ReportedRow, load_reported

@@ -26,12 +26,18 @@ from typing import Any
 
 from .data import DatasetSpec, Sentence, load_spec, load_split
 from .formats import Demonstration, PromptFormat, Query, get_format
-from .scoring import Counts, aggregate, count_matches, score_sentence
+from .names import METRICS, REGIMES, UPSTREAM_METRICS
+from .scoring import (
+    Counts,
+    aggregate,
+    bootstrap_f1_stderr,
+    count_matches,
+    score_sentence,
+    sentence_scores,
+)
 
-REGIMES = {"0shot": 0, "1shot": 1}
 SAMPLERS = ("random", "knn")
 DEFAULT_SEED = 1234
-BOOTSTRAP_ITERATIONS = 1000
 
 
 def demonstration(sentence: Sentence) -> Demonstration:
@@ -237,10 +243,10 @@ def family_types(dataset: str, family: str) -> dict[str, str]:
     return dataset_spec(dataset).types_for(family)
 
 
-def metrics_of(prompt_format: PromptFormat) -> dict[str, Any]:
-    """The metrics of a format's tasks, name -> aggregation: METRICS, and UPSTREAM_METRICS
-    where the family has a scorer of its own."""
-    return METRICS | (UPSTREAM_METRICS if prompt_format.has_upstream_scorer else {})
+def metrics_of(prompt_format: PromptFormat) -> tuple[str, ...]:
+    """The metric names of a format's tasks: METRICS, and UPSTREAM_METRICS where the family
+    has a scorer of its own."""
+    return METRICS + (UPSTREAM_METRICS if prompt_format.has_upstream_scorer else ())
 
 
 def upstream_item(
@@ -287,20 +293,6 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
     if prompt_format.has_upstream_scorer:
         item["upstream"] = upstream_item(prompt_format, spec, results[0], query, doc)
     return dict.fromkeys(metrics_of(prompt_format), item)
-
-
-def sentence_scores(items: Iterable[dict[str, Any]]):
-    """Regroup per-query items by sentence and score each sentence once."""
-    by_sentence: dict[str, dict[str, Any]] = {}
-    for item in items:
-        merged = by_sentence.setdefault(
-            item["sentence_id"],
-            {"text": item["text"], "entities": item["entities"], "predictions": []},
-        )
-        merged["predictions"] += [tuple(p) for p in item["predictions"]]
-    return [
-        score_sentence(s["entities"], s["predictions"], s["text"]) for s in by_sentence.values()
-    ]
 
 
 def f1(items) -> float:
@@ -350,36 +342,21 @@ def parse_failure_rate(items) -> float:
     return sum(bool(i["failed"]) for i in items) / len(items) if items else 0.0
 
 
-def f1_stderr(items, iterations: int = BOOTSTRAP_ITERATIONS, seed: int = DEFAULT_SEED) -> float:
+def f1_stderr(items) -> float:
     """Bootstrap standard error of corpus micro-F1, resampling sentences (not queries).
 
     lm-eval only bootstraps its own aggregation functions, and resampling its documents
     would resample UniNER's per-type queries; reported as metric `f1_stderr`, which also
-    fills lm-eval's `f1_stderr` column (it is computed after `f1`, see METRICS)."""
-    counts = [s.strict for s in sentence_scores(items)]
-    if len(counts) < 2:
-        return float("nan")
-    rng = random.Random(seed)
-    values = []
-    for _ in range(iterations):
-        tp = fp = fn = 0
-        for c in rng.choices(counts, k=len(counts)):
-            tp, fp, fn = tp + c.tp, fp + c.fp, fn + c.fn
-        values.append(Counts(tp, fp, fn).f1)
-    mean = sum(values) / len(values)
-    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    fills lm-eval's `f1_stderr` column (see names.METRICS for why the order matters)."""
+    return bootstrap_f1_stderr([s.strict for s in sentence_scores(items)])
 
 
-# Order matters: lm-eval writes "N/A" into `f1_stderr` while aggregating `f1`, and our
-# `f1_stderr` metric, aggregated afterwards, overwrites it with the bootstrap estimate.
-METRICS = {
-    "f1": f1,
-    "f1_stderr": f1_stderr,
-    "precision": precision,
-    "recall": recall,
-    "normalised_f1": normalised_f1,
-    "hallucination_rate": hallucination_rate,
-    "parse_failure_rate": parse_failure_rate,
-}
-# The family's own scorer (UniNER, IEPile), in the tasks of formats that have one.
-UPSTREAM_METRICS = {"upstream_f1": upstream_f1}
+# Metric name (names.METRICS, in its order) -> lm-eval aggregation function.
+AGGREGATIONS = dict(
+    zip(
+        METRICS,
+        (f1, f1_stderr, precision, recall, normalised_f1, hallucination_rate, parse_failure_rate),
+        strict=True,
+    )
+)
+UPSTREAM_AGGREGATIONS = dict(zip(UPSTREAM_METRICS, (upstream_f1,), strict=True))

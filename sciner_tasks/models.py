@@ -19,8 +19,7 @@ from pathlib import Path
 
 from .data import DATASETS
 from .formats import get_format
-from .harness import REGIMES
-from .taskgen import tags, task_name
+from .names import REGIMES, task_name, task_tags
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
         return [f"sciner_{spec.format}"]
     combos = [(d, r) for d in DATASETS for r in REGIMES]
     known = {task_name(d, r, spec.format) for d, r in combos}
-    known |= {tag for d, r in combos for tag in tags(d, r, spec.format)}
+    known |= {tag for d, r in combos for tag in task_tags(d, r, spec.format)}
     chosen = []
     for item in tasks:
         if item in DATASETS:

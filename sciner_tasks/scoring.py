@@ -28,6 +28,8 @@ per-document F1 would not be micro-F1.)
 
 from __future__ import annotations
 
+import math
+import random
 import re
 import string
 from collections import Counter
@@ -384,3 +386,41 @@ def aggregate(scores: Iterable[SentenceScore]) -> CorpusScore:
         counts=total.strict,
         normalised_counts=total.normalised,
     )
+
+
+def sentence_scores(items: Iterable[Mapping[str, Any]]) -> list[SentenceScore]:
+    """Score logged per-query items once per sentence: items carry `sentence_id`, `text`,
+    `entities` (gold) and `predictions`; UniNER and IEPile ask several queries per sentence,
+    and a sentence's predictions are scored together, against its gold once."""
+    by_sentence: dict[str, dict[str, Any]] = {}
+    for item in items:
+        merged = by_sentence.setdefault(
+            item["sentence_id"],
+            {"text": item["text"], "entities": item["entities"], "predictions": []},
+        )
+        merged["predictions"] += [tuple(p) for p in item["predictions"]]
+    return [
+        score_sentence(s["entities"], s["predictions"], s["text"]) for s in by_sentence.values()
+    ]
+
+
+BOOTSTRAP_ITERATIONS = 1000
+BOOTSTRAP_SEED = 1234
+
+
+def bootstrap_f1_stderr(
+    counts: Sequence[Counts], iterations: int = BOOTSTRAP_ITERATIONS, seed: int = BOOTSTRAP_SEED
+) -> float:
+    """Bootstrap standard error of corpus micro-F1 over per-sentence strict counts: resample
+    sentences with replacement, `iterations` times, with a generator seeded by `seed`."""
+    if len(counts) < 2:
+        return float("nan")
+    rng = random.Random(seed)
+    values = []
+    for _ in range(iterations):
+        tp = fp = fn = 0
+        for c in rng.choices(counts, k=len(counts)):
+            tp, fp, fn = tp + c.tp, fp + c.fp, fn + c.fn
+        values.append(Counts(tp, fp, fn).f1)
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))

@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 import pytest
 
-from sciner_tasks.taskgen import TASKS_DIR, task_name
+from sciner_tasks.names import task_name
+from sciner_tasks.taskgen import TASKS_DIR
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RAW = SHARED / "data" / "raw"

@@ -37,10 +37,10 @@ from sciner_tasks.formats import FORMATS, Query, get_format
 from sciner_tasks.formats.iepile import instruction as iepile_instruction
 from sciner_tasks.formats.iepile import read_upstream as iepile_read
 from sciner_tasks.formats.uniner import read_upstream as uniner_read
-from sciner_tasks.taskgen import task_name
+from sciner_tasks.names import METRICS, REGIMES, task_name
 
 GOLDEN = Path(__file__).parent / "golden" / "upstream_prompts.json"
-TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in harness.REGIMES for f in FORMATS}
+TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
 SHIPPED = [name for name, spec in DATASETS.items() if spec.shipped]
 AVAILABLE = [name for name in DATASETS if locate(name)]
 
@@ -248,7 +248,7 @@ def conll2003_prompt(format_name, regime):
 def golden_prompts():
     golden = {}
     for format_name in FORMATS:
-        for regime in harness.REGIMES:
+        for regime in REGIMES:
             demo = CONLL_DEMO if regime == "1shot" else None
             golden[task_name("conll2003", regime, format_name)] = {
                 "sentence_id": "IEPile README example",
@@ -256,7 +256,7 @@ def golden_prompts():
             }
     for dataset in SHIPPED:
         for format_name in FORMATS:
-            for regime in harness.REGIMES:
+            for regime in REGIMES:
                 sentence, demo, _ = next(
                     iter(sciner_prompts(dataset, format_name, regime).values())
                 )
@@ -271,7 +271,7 @@ def golden_prompts():
 # --- renderings ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("regime", list(harness.REGIMES))
+@pytest.mark.parametrize("regime", list(REGIMES))
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
 @pytest.mark.parametrize("dataset", AVAILABLE)
 def test_every_prompt_equals_the_upstream_rendering(dataset, format_name, regime):
@@ -287,9 +287,7 @@ def test_golden_prompts_are_pinned():
         text = json.dumps(golden_prompts(), indent=1, ensure_ascii=False, sort_keys=True)
         GOLDEN.write_text(text + "\n", encoding="utf-8")
     pinned = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert set(pinned) == {
-        task_name(d, r, f) for d in DATASETS for f in FORMATS for r in harness.REGIMES
-    }
+    assert set(pinned) == {task_name(d, r, f) for d in DATASETS for f in FORMATS for r in REGIMES}
     for task, expected in pinned.items():
         dataset, regime, format_name = TASKS[task]
         if dataset == "conll2003":
@@ -381,7 +379,7 @@ def test_llama2_system_is_iepiles():
 # --- perfect answers ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("regime", list(harness.REGIMES))
+@pytest.mark.parametrize("regime", list(REGIMES))
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
 @pytest.mark.parametrize("dataset", AVAILABLE)
 def test_gold_targets_score_exactly_100(dataset, format_name, regime):
@@ -553,6 +551,4 @@ def test_only_families_with_a_scorer_report_upstream_f1():
     assert "upstream_f1" not in harness.process_results(doc, [doc["target"]])
     for name in ("uniner", "iepile", "iepile_baichuan2"):
         doc = harness.build_docs("scierc", name, "0shot")[0]
-        assert set(harness.process_results(doc, [doc["target"]])) == set(harness.METRICS) | {
-            "upstream_f1"
-        }
+        assert set(harness.process_results(doc, [doc["target"]])) == set(METRICS) | {"upstream_f1"}

@@ -27,9 +27,8 @@ from leaderboard.reference import FILES, REFERENCE_DIR, reported_families
 from leaderboard.site import build_site
 from leaderboard.tables import DIFFERENCE, OURS, OURS_SUBSET, REPORTED, Table
 from sciner_tasks.data import load_spec, load_split
-from sciner_tasks.harness import sentence_scores
 from sciner_tasks.models import MODELS
-from sciner_tasks.scoring import aggregate
+from sciner_tasks.scoring import aggregate, sentence_scores
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 UNINER = "Universal-NER/UniNER-7B-type"

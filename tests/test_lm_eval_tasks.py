@@ -14,8 +14,9 @@ import pytest
 from sciner_tasks.data import DATASETS
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import REGIMES, metrics_of
-from sciner_tasks.taskgen import TASKS_DIR, generate, task_name
+from sciner_tasks.harness import metrics_of
+from sciner_tasks.names import REGIMES, task_name
+from sciner_tasks.taskgen import TASKS_DIR, generate
 
 lm_eval = pytest.importorskip("lm_eval")
 FORMAT_OF = {task_name(d, r, f): f for d in DATASETS for r in REGIMES for f in FORMATS}

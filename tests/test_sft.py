@@ -17,7 +17,8 @@ pytest.importorskip("trl", reason="the train extra is not installed: pip install
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import build_docs
 from sciner_tasks.models import MODELS
-from sciner_tasks.taskgen import TASKS_DIR, task_name
+from sciner_tasks.names import task_name
+from sciner_tasks.taskgen import TASKS_DIR
 from training.card import model_card, task_metrics
 from training.sft import main, resolve_base, sft_examples, translate_push_flag
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sciner_tasks.data import DatasetSpec
-from sciner_tasks.taskgen import task_name
+from sciner_tasks.names import task_name
 
 # upstream_f1 only in UniNER and IEPile tasks ("-" elsewhere).
 REPORTED = ("f1", "precision", "recall", "normalised_f1", "parse_failure_rate", "upstream_f1")

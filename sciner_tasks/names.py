@@ -1,0 +1,46 @@
+"""The benchmark's names, in one place: datasets, regimes, task names and tags, metric names.
+
+Everything that names a sciner task or metric (the task generator, the lm-eval glue, the
+leaderboard, the model card, the span baseline) reads it from here.
+"""
+
+from __future__ import annotations
+
+from .data.registry import DATASETS
+
+SCIENTIFIC = ("scierc", "stem_ecr", "measeval", "wlpc")
+GENERAL_DOMAIN = tuple(name for name in DATASETS if name not in SCIENTIFIC)
+# Regime -> demonstrations per test sentence.
+REGIMES = {"0shot": 0, "1shot": 1}
+GENERAL_FORMAT = "general"  # the EasyInstruct prompt of vanilla chat LLMs; unsuffixed tasks
+
+# The metrics of every sciner task, in the order lm-eval aggregates them: it writes "N/A"
+# into `f1_stderr` while aggregating `f1`, and our `f1_stderr`, aggregated afterwards,
+# overwrites it with the bootstrap estimate.
+METRICS = (
+    "f1",
+    "f1_stderr",
+    "precision",
+    "recall",
+    "normalised_f1",
+    "hallucination_rate",
+    "parse_failure_rate",
+)
+# The family's own scorer, in the tasks of formats that have one (UniNER, IEPile).
+UPSTREAM_METRICS = ("upstream_f1",)
+LOWER_IS_BETTER = ("f1_stderr", "hallucination_rate", "parse_failure_rate")
+
+
+def task_name(dataset: str, regime: str, format_name: str) -> str:
+    """`sciner_<dataset>_<regime>`, with `_<format>` for a format other than the general one."""
+    suffix = "" if format_name == GENERAL_FORMAT else f"_{format_name}"
+    return f"sciner_{dataset}_{regime}{suffix}"
+
+
+def task_tags(dataset: str, regime: str, format_name: str) -> list[str]:
+    """`sciner` (scientific sets) or `sciner_general_domain`, `sciner_<regime>` and
+    `sciner_general` for the general prompt; `sciner_<format>` for the others."""
+    if format_name != GENERAL_FORMAT:
+        return [f"sciner_{format_name}"]
+    family = "sciner" if dataset in SCIENTIFIC else "sciner_general_domain"
+    return [family, f"sciner_{regime}", "sciner_general"]
