@@ -24,7 +24,7 @@ trained=$(date +%s)
 
 # Chat formats are evaluated through the model's chat template, as they were trained.
 chat=$(python -c "from sciner_tasks.formats import FORMATS; print(int(FORMATS['$format'].chat))")
-task=$(python -c "from sciner_tasks.taskgen import task_name; print(task_name('$dataset', '0shot', '$format'))")
+task=$(python -c "from sciner_tasks.names import task_name; print(task_name('$dataset', '0shot', '$format'))")
 lm_eval --model hf --model_args "pretrained=$model,peft=$out/adapter,dtype=bfloat16" \
     --device cuda --batch_size 16 --tasks "$task" --limit "$limit" \
     --include_path sciner_tasks/tasks --output_path "$out/eval" --log_samples \

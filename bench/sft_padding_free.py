@@ -17,12 +17,12 @@ import json
 import tempfile
 from pathlib import Path
 
-from training.sft import prepare
+from training.sft import make_parser, prepare
 
 
 def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: str) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        run = prepare(
+        args = make_parser().parse_args_and_config(
             [
                 "--base",
                 base,
@@ -46,6 +46,7 @@ def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: s
                 str(padding_free).lower(),
             ]
         )
+        run = prepare(*args)
         output = run.trainer.train()
     history = run.trainer.state.log_history
     losses = [entry["loss"] for entry in history if "loss" in entry]

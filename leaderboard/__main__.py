@@ -11,8 +11,9 @@ from pathlib import Path
 from sciner_tasks.data import DATASETS
 
 from .collect import InputWarning, collect
-from .hub import REPO_TYPES, push
-from .site import build_site, write_site
+from .publish import REPO_TYPES, push
+from .site import build_site
+from .write import write_site
 
 
 def adapter_dataset(value: str) -> tuple[str, str]:
@@ -57,7 +58,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=[],
         metavar="ADAPTER=DATASET",
         help="the dataset a fine-tuned adapter (peft=/lora_local_path= path, or its last part) "
-        "was trained on, where its folder has no training.sft model card; repeatable",
+        "was trained on, where its folder has no training.sft model card with `sciner` "
+        "metadata; repeatable",
     )
     build.add_argument("--push-to-hub", metavar="ORG/NAME", help="upload the site folder")
     build.add_argument("--repo-type", choices=REPO_TYPES, default="dataset")

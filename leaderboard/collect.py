@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -45,8 +44,9 @@ from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import DEFAULT_SEED, MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, task_name
 from sciner_tasks.scoring import CorpusScore, aggregate, sentence_scores
+from training.card import card_training
 
-from .models import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
+from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
 
 RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
 # lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
@@ -60,11 +60,9 @@ SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"
 PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
-# Every task name taskgen generates -> (dataset, regime, prompt format): names are parsed by
+# Every task name the generator writes -> (dataset, regime, prompt format): names are parsed by
 # looking them up, so they cannot drift from the generator.
 TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
-# training.sft's model card tells how to evaluate the adapter: "--tasks sciner_<dataset>_0shot..."
-CARD_TASK = re.compile(r"--tasks (sciner_\w+)")
 
 
 class InputWarning(UserWarning):
@@ -282,16 +280,13 @@ def model_args(value: Any) -> dict[str, str]:
 
 def adapter_dataset(adapter: str, given: Mapping[str, str]) -> str | None:
     """The dataset an adapter was fine-tuned on: from `given` (adapter path or its last part ->
-    dataset), else from the evaluation command in its training.sft model card (README.md)."""
+    dataset), else from the `sciner` metadata of its training.sft model card (README.md)."""
     for key in (adapter, last_part(adapter)):
         if key in given:
             return given[key]
-    card = Path(adapter) / "README.md"
-    if card.is_file():
-        found = CARD_TASK.search(card.read_text(encoding="utf-8", errors="replace"))
-        if found and found.group(1) in TASKS:
-            return TASKS[found.group(1)][0]
-    return None
+    dataset = card_training(adapter).get("dataset")
+    # A hand-edited card may name anything: only a benchmark dataset places the adapter's runs.
+    return dataset if isinstance(dataset, str) and dataset in DATASETS else None
 
 
 def read_json(path: Path, problems: Problems) -> Any:
@@ -411,8 +406,8 @@ def parse_results(
         problems.add(
             path,
             f"fine-tuned adapter {model.adapter}: training dataset unknown (no training.sft "
-            "model card in its folder; pass --adapter-dataset ADAPTER=DATASET); its runs appear "
-            "only in the all-runs table",
+            "model card with `sciner: dataset` metadata in its folder; pass --adapter-dataset "
+            "ADAPTER=DATASET); its runs appear only in the all-runs table",
             skipped=False,
         )
     return runs

@@ -7,14 +7,12 @@ import csv
 import io
 import json
 from dataclasses import fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .collect import Problem, Run
 from .plots import FIGURE_FILES
+from .site import Site
 from .tables import DIFFERENCE, Table
-
-if TYPE_CHECKING:
-    from .site import Site
 
 EMPTY = "–"
 NOTE = (

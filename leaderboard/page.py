@@ -7,13 +7,11 @@ empty cells last in both directions; a second click reverses.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .export import NOTE, format_cell, summary
+from .site import Site
 from .tables import DIFFERENCE, REPORTED, Table
-
-if TYPE_CHECKING:
-    from .site import Site
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }

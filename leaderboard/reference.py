@@ -1,4 +1,4 @@
-"""The reference study's reported F1 (percent), shipped as CSV copies of ../shared/reference.
+"""The reference study's reported F1 (percent), shipped as CSV copies of its Tables 1-3.
 
 The study's Tables 1 and 2 disagree on two zero-shot values (Llama2 70B and YAYI-UIE on
 SciERC); each table keeps its own, as reported.

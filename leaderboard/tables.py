@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sciner_tasks.data import DATASETS
-from sciner_tasks.names import SCIENTIFIC
+from sciner_tasks.names import METRICS, SCIENTIFIC
 
-from .collect import METRICS, Run
+from .collect import Run
 from .reference import ReportedRow, load_reported
 
 REPORTED, OURS, DIFFERENCE = "reported", "ours", "ours - reported"

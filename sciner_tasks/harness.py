@@ -191,6 +191,18 @@ def metadata_seed(value: Any) -> int:
     raise MetadataError(f"--metadata seed must be an integer, got {value!r}")
 
 
+def max_gen_toks(dataset: str, format_name: str) -> int:
+    """A task's generation budget: the family's own, or where it fixes none (the general
+    prompt) one that fits the longest gold answer of the test split: its UTF-8 byte length
+    (no tokenizer makes more tokens than bytes), rounded up to a multiple of 64."""
+    budget = get_format(format_name).max_gen_toks
+    if budget is not None:
+        return budget
+    docs = build_docs(dataset, format_name, "0shot")
+    longest = max(len(doc["target"].encode("utf-8")) for doc in docs)
+    return -(-(longest + 1) // 64) * 64  # +1 for the end-of-sequence token
+
+
 def load_docs(
     sciner_dataset: str,
     sciner_format: str,

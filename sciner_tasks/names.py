@@ -6,10 +6,19 @@ leaderboard, the model card, the span baseline) reads it from here.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .data.registry import DATASETS
+
+# The lm-eval task folder: committed templates and utils.py, and the YAMLs its leaf script
+# `_generate_configs.py` writes (tasks/README.md).
+TASKS_DIR = Path(__file__).parent / "tasks"
 
 SCIENTIFIC = ("scierc", "stem_ecr", "measeval", "wlpc")
 GENERAL_DOMAIN = tuple(name for name in DATASETS if name not in SCIENTIFIC)
+# Domain -> its datasets; each (domain, regime, format) is an lm-eval group scoring the mean
+# over its sets, each set weighing the same (the study averages sets, not sentences).
+DOMAINS = {"scientific": SCIENTIFIC, "general_domain": GENERAL_DOMAIN}
 # Regime -> demonstrations per test sentence.
 REGIMES = {"0shot": 0, "1shot": 1}
 GENERAL_FORMAT = "general"  # the EasyInstruct prompt of vanilla chat LLMs; unsuffixed tasks
@@ -37,8 +46,16 @@ def task_name(dataset: str, regime: str, format_name: str) -> str:
     return f"sciner_{dataset}_{regime}{suffix}"
 
 
+def group_name(domain: str, regime: str, format_name: str) -> str:
+    """`sciner_<domain>_<regime>`, with `_<format>` as in `task_name`: the group scoring one
+    domain's sets in one regime and format."""
+    suffix = "" if format_name == GENERAL_FORMAT else f"_{format_name}"
+    return f"sciner_{domain}_{regime}{suffix}"
+
+
 def task_tags(dataset: str, regime: str, format_name: str) -> list[str]:
-    """`sciner` (scientific sets) or `sciner_general_domain`, `sciner_<regime>` and
+    """The umbrella names that select a task (lm-eval groups of `group_name` groups):
+    `sciner` (scientific sets) or `sciner_general_domain`, `sciner_<regime>` and
     `sciner_general` for the general prompt; `sciner_<format>` for the others."""
     if format_name != GENERAL_FORMAT:
         return [f"sciner_{format_name}"]

@@ -8,8 +8,7 @@ from typing import NamedTuple
 
 import pytest
 
-from sciner_tasks.names import task_name
-from sciner_tasks.taskgen import TASKS_DIR
+from sciner_tasks.names import TASKS_DIR, task_name
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RAW = SHARED / "data" / "raw"
@@ -60,7 +59,7 @@ def run_lm_eval(model_path: str, tasks: list[str], out: Path, chat: bool, limit:
         os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false"
     )
     lm_eval_dir = Path(importlib.util.find_spec("lm_eval").origin).parent
-    if not (lm_eval_dir / "tasks" / "sciner").is_dir():  # an editable install (README)
+    if not (lm_eval_dir / "tasks" / "sciner").is_dir():  # editable install (sciner_tasks/README.md)
         command += ["--include_path", str(TASKS_DIR)]
     subprocess.run(command, check=True, env=env, capture_output=True, text=True)
     (results_file,) = out.glob("*/results_*.json")

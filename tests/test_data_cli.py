@@ -13,7 +13,7 @@ from sciner_tasks.data.__main__ import main
 from sciner_tasks.data.stats import reference_sentences, split_stats
 from sciner_tasks.data.store import locate
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "sciner_tasks" / "data" / "README.md"
 
 # The counts sciner commits to: (sentences, entities) per split, from the shipped files.
 EXPECTED = {
@@ -162,15 +162,17 @@ def test_dataset_card_carries_source_license_counts_and_configs():
     from sciner_tasks.data.hub import dataset_card
 
     card = dataset_card(["scierc", "wlpc"], "org/sciner-data")
-    metadata = card.split("---")[1]
-    assert "license: other" in metadata  # the two sets have different licenses
-    assert "- config_name: scierc" in metadata and "path: wlpc/test-*" in metadata
-    assert "| sentences | 1861 | 275 | 551 |" in card
-    assert "| entities | 35454 | 12293 | 12974 |" in card
-    assert "License: MIT" in card and "Kulkarni et al. 2018" in card
-    assert "`OtherScientificTerm` (other scientific term)" in card
-    assert "Upstream types not kept: Misc, Unit" in card
-    assert "license: mit" in dataset_card(["crossner_ai"], "org/x").split("---")[1]
+    assert card.data.license == "other"  # the two sets have different licenses
+    assert [config["config_name"] for config in card.data.configs] == ["scierc", "wlpc"]
+    assert {"split": "test", "path": "wlpc/test-*"} in card.data.configs[1]["data_files"]
+    text = str(card)
+    assert "- config_name: scierc" in text.split("---")[1]  # the YAML the Hub reads
+    assert "| sentences | 1861 | 275 | 551 |" in text
+    assert "| entities | 35454 | 12293 | 12974 |" in text
+    assert "License: MIT" in text and "Kulkarni et al. 2018" in text
+    assert "`OtherScientificTerm` (other scientific term)" in text
+    assert "Upstream types not kept: Misc, Unit" in text
+    assert dataset_card(["crossner_ai"], "org/x").data.license == "mit"
 
 
 def test_push_uploads_each_config_then_the_card(monkeypatch):
@@ -189,13 +191,13 @@ def test_push_uploads_each_config_then_the_card(monkeypatch):
     monkeypatch.setattr(
         huggingface_hub.DatasetCard,
         "push_to_hub",
-        lambda self, repo, **kw: calls.append(("card", repo, "configs:" in self.content)),
+        lambda self, repo, **kw: calls.append(("card", repo, len(self.data.configs))),
     )
     hub.push(["crossner_ai", "measeval"], "org/sciner-data")
     assert calls == [
         ("data", "org/sciner-data", "crossner_ai", 431),
         ("data", "org/sciner-data", "measeval", 320),
-        ("card", "org/sciner-data", True),
+        ("card", "org/sciner-data", 2),
     ]
     with pytest.raises(ValueError, match="conll2003 may not be redistributed"):
         hub.push(["conll2003"], "org/x")

@@ -7,7 +7,7 @@ import pytest
 from sciner_tasks.data.conll import chunks_to_entities, tags_to_chunks
 from sciner_tasks.data.converters import verbalise
 from sciner_tasks.data.documents import (
-    Span,
+    DocumentSpan,
     document_sentences,
     line_bounds,
     merge_crossed,
@@ -70,12 +70,14 @@ def test_overlapping_fragments_are_an_error():
 
 def test_trim_strips_edge_whitespace_and_counts_it():
     log = Counter()
-    assert trim(Span(3, 13, "Time", "f:1"), "for 5 minutes .", log) == Span(4, 13, "Time", "f:1")
+    assert trim(DocumentSpan(3, 13, "Time", "f:1"), "for 5 minutes .", log) == DocumentSpan(
+        4, 13, "Time", "f:1"
+    )
     assert log["whitespace_trimmed"] == 1
     with pytest.raises(DataError, match="f:1: span \\[3, 4\\) covers only whitespace"):
-        trim(Span(3, 4, "Time", "f:1"), "for 5", Counter())
+        trim(DocumentSpan(3, 4, "Time", "f:1"), "for 5", Counter())
     with pytest.raises(DataError, match="f:1: offsets \\[3, 40\\) are outside the text"):
-        trim(Span(3, 40, "Time", "f:1"), "for 5", Counter())
+        trim(DocumentSpan(3, 40, "Time", "f:1"), "for 5", Counter())
 
 
 def test_line_bounds_skip_blank_lines_and_strip():
@@ -86,7 +88,7 @@ def test_line_bounds_skip_blank_lines_and_strip():
 def test_sentences_crossed_by_a_span_are_merged():
     log = Counter()
     bounds = [(0, 5), (6, 11), (12, 17)]
-    merged = merge_crossed(bounds, [Span(3, 8, "X", "f:1")], log)
+    merged = merge_crossed(bounds, [DocumentSpan(3, 8, "X", "f:1")], log)
     assert merged == [(0, 11), (12, 17)]
     assert log["sentences_merged"] == 1
 
@@ -94,9 +96,9 @@ def test_sentences_crossed_by_a_span_are_merged():
 def test_document_sentences_policies():
     text = "Add p.\nAsp325Tyr now.\nNothing here.\nAdd p.\n"
     spans = [
-        Span(4, 16, "M", "f:1"),  # crosses the first line break
-        Span(4, 16, "M", "f:2"),  # the same annotation again
-        Span(4, 6, "M", "f:3"),
+        DocumentSpan(4, 16, "M", "f:1"),  # crosses the first line break
+        DocumentSpan(4, 16, "M", "f:2"),  # the same annotation again
+        DocumentSpan(4, 6, "M", "f:3"),
     ]
     log = Counter()
     drafts = document_sentences(text, spans, line_bounds(text), "doc", "f", False, log)

@@ -21,7 +21,7 @@ import pytest
 from leaderboard import export
 from leaderboard.__main__ import main
 from leaderboard.collect import Collection, InputWarning, collect, model_args, sample_item
-from leaderboard.models import STUDY_NAMES, baseline_identity, identify
+from leaderboard.identity import STUDY_NAMES, baseline_identity, identify
 from leaderboard.plots import bars_svg, scatter_svg
 from leaderboard.reference import FILES, REFERENCE_DIR, reported_families
 from leaderboard.site import build_site
@@ -126,7 +126,7 @@ def adapter_card(folder: Path, dataset: str, format_name: str) -> Path:
         lm_eval_results=None,
         repo_id=None,
     )
-    (folder / "README.md").write_text(card, encoding="utf-8")
+    card.save(folder / "README.md")
     return folder
 
 
@@ -401,12 +401,19 @@ def test_breakdowns_are_the_scorer_on_logged_samples(zoo_site):
 
 def test_the_span_baselines_own_output_is_read(tmp_path):
     """Written by training.span_baseline's own writer, so the two cannot drift apart."""
-    sb = pytest.importorskip("training.span_baseline", reason="needs torch")
+    results = pytest.importorskip("training.span_baseline.results", reason="needs torch")
+    from training.span_baseline.arguments import SpanBaselineArguments
+    from training.span_baseline.evaluation import evaluate
+
     sentences = load_split("scierc", "test")[:2]
-    test = sb.evaluate(sentences, [[((0, 3), "Task")], []])  # "Recognition of proper nouns"
-    config = sb.Config(encoder="/encoders/bert-base-uncased", dataset="scierc", limit_eval=2)
-    data = sb.results_json(config, test, test, {}, [], [], 1, n_original=551, seconds=1.0)
-    sb.write_outputs(tmp_path / "span", data, test, sb.task_name("scierc"))
+    test = evaluate(sentences, [[((0, 3), "Task")], []])  # "Recognition of proper nouns"
+    args = SpanBaselineArguments(
+        encoder="/encoders/bert-base-uncased",
+        dataset="scierc",
+        limit_eval=2,
+        output_dir=str(tmp_path / "span"),
+    )
+    results.write_results(results.open_tracker(args), args, test, extra={}, n_original=551)
     (run,) = quietly(collect, [tmp_path]).runs
     assert (run.model, run.setting, run.trained_on, run.prompt_format) == (
         "BERT-base",
@@ -518,6 +525,36 @@ def test_unknown_adapter_dataset_is_reported_and_can_be_given(tmp_path):
     assert run.trained_on == "wlpc"
     table2 = build_site(Collection([run], [], 1, 0), []).study[1]
     assert one_row(table2, "UniNER-7B")["WLPC SFT"] == pytest.approx(50.0)
+
+
+def test_adapter_dataset_is_read_from_the_card_metadata(tmp_path):
+    """What an adapter was trained on comes from its model card's `sciner` metadata, not its
+    prose: without the metadata (a card from elsewhere) or with a dataset that is no benchmark
+    set, the dataset is unknown and --adapter-dataset is asked for, as for no card at all."""
+    from huggingface_hub import ModelCard
+
+    adapter = adapter_card(tmp_path / "adapters" / "tuned", "wlpc", "uniner")
+    card = adapter / "README.md"
+    metadata = ModelCard.load(card).data.sciner
+    assert (metadata["dataset"], metadata["format"]) == ("wlpc", "uniner")
+    assert metadata["tasks"] == ["sciner_wlpc_0shot_uniner", "sciner_wlpc_1shot_uniner"]
+    out = tmp_path / "results"
+    data = results(
+        {"pretrained": UNINER, "peft": str(adapter)},
+        {"sciner_scierc_0shot_uniner": metrics(0.5)},
+        date=1.0,
+    )
+    write_run(out, "s1", data)
+    (run,) = quietly(collect, [out]).runs
+    assert (run.setting, run.trained_on) == ("sft", "wlpc")
+    prose = ModelCard.load(card).text
+    assert "--tasks sciner_wlpc_0shot_uniner" in prose  # what the text says is not read
+    hand_edited = str(ModelCard.load(card)).replace("dataset: wlpc", "dataset: my_corpus")
+    for text in (prose, hand_edited):
+        card.write_text(text, encoding="utf-8")
+        with pytest.warns(InputWarning, match="training dataset unknown.*--adapter-dataset"):
+            (run,) = collect([out]).runs
+        assert run.trained_on is None
 
 
 # ------------------------------------------------------------------ figures, page, CLI
@@ -777,7 +814,7 @@ def test_committed_results_build_cleanly_and_match_the_readme():
         collection = collect([repo / "results"], {"smollm2-scierc-cpu": "scierc"})
     assert not collection.problems
     runs = {(r.model, r.setting): r for r in collection.runs}
-    readme = (repo / "README.md").read_text(encoding="utf-8")
+    readme = (repo / "training" / "README.md").read_text(encoding="utf-8")
     demo = readme[readme.index("### CPU demo") :]
     rows = (("0shot", None, "| before (0-shot) |"), ("sft", "scierc", "| after 80 LoRA steps |"))
     for setting, trained_on, row in rows:

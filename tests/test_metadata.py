@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sciner_tasks import harness
-from sciner_tasks.taskgen import TASKS_DIR
+from sciner_tasks.names import TASKS_DIR
 
 lm_eval = pytest.importorskip("lm_eval")
 TASK = ("scierc", "general", "1shot")

@@ -10,7 +10,7 @@ import pytest
 
 from sciner_tasks.models import MODELS, build_parser, lm_eval_command
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[1] / "sciner_tasks" / "README.md"
 
 
 def parsed(command: str):

@@ -17,10 +17,10 @@ pytest.importorskip("trl", reason="the train extra is not installed: pip install
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import build_docs
 from sciner_tasks.models import MODELS
-from sciner_tasks.names import task_name
-from sciner_tasks.taskgen import TASKS_DIR
-from training.card import model_card, task_metrics
-from training.sft import main, resolve_base, sft_examples, translate_push_flag
+from sciner_tasks.names import TASKS_DIR, task_name
+from training.base_model import resolve_base
+from training.card import card_training, model_card, task_metrics
+from training.sft import main, make_parser, sft_examples, translate_push_flag
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = [
@@ -36,6 +36,11 @@ QUICK = [
     "1",
 ]
 ENV = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+
+
+def sft(args: list[str]) -> None:
+    """`python -m training.sft ARGS`, in this process."""
+    main(*make_parser().parse_args_and_config(args))
 
 
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
@@ -76,24 +81,26 @@ def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, tmp_p
     import lm_eval
 
     out = tmp_path / "adapter"
-    assert (
-        main(
-            [
-                "--base",
-                "smollm2",
-                "--dataset",
-                "scierc",
-                "--format",
-                format_name,
-                "--output_dir",
-                str(out),
-                *QUICK,
-            ]
-        )
-        == 0
+    sft(
+        [
+            "--base",
+            "smollm2",
+            "--dataset",
+            "scierc",
+            "--format",
+            format_name,
+            "--output_dir",
+            str(out),
+            *QUICK,
+        ]
     )
     assert (out / "adapter_model.safetensors").is_file()
     assert "library_name: peft" in (out / "README.md").read_text()
+    assert card_training(out) == {
+        "dataset": "scierc",
+        "format": format_name,
+        "tasks": [task_name("scierc", regime, format_name) for regime in ("0shot", "1shot")],
+    }
     results = lm_eval.simple_evaluate(
         model="hf",
         model_args=f"pretrained={smollm2},peft={out},dtype=float32",
@@ -121,11 +128,9 @@ def test_clear_errors(smollm2, tmp_path):
     config.pop("chat_template", None)
     (no_template / "tokenizer_config.json").write_text(json.dumps(config))
     with pytest.raises(SystemExit, match="the general format needs a chat template"):
-        main(["--base", str(no_template), "--output_dir", str(tmp_path / "o"), *QUICK])
+        sft(["--base", str(no_template), "--output_dir", str(tmp_path / "o"), *QUICK])
     with pytest.raises(FileNotFoundError, match="no dataset 'nope'"):
-        main(
-            ["--base", "smollm2", "--dataset", "nope", "--output_dir", str(tmp_path / "o"), *QUICK]
-        )
+        sft(["--base", "smollm2", "--dataset", "nope", "--output_dir", str(tmp_path / "o"), *QUICK])
 
 
 def test_push_flag_and_model_card_with_results():
@@ -171,13 +176,21 @@ def test_push_flag_and_model_card_with_results():
         lm_eval_results=results,
         repo_id="org/x",
     )
-    metadata = card.split("---")[1]
-    assert "model-index:" in metadata and "type: scierc" in metadata
-    assert "- type: f1\n      value: 0.25" in metadata
-    assert "base_model" not in metadata  # a local folder is no Hub id
-    assert "| sciner_scierc_0shot | 0.2500 | 0.5000 | - | - | - |" in card
-    assert "r=16, alpha=32, dropout=0.05" in card
-    assert "lr 5e-05, 10 epochs, batch size 2 per device, sequences cut at 912 tokens" in card
+    (f1, precision) = card.data.eval_results
+    assert (f1.dataset_type, f1.dataset_split, f1.metric_type, f1.metric_value) == (
+        "scierc",
+        "test",
+        "f1",
+        0.25,
+    )
+    assert (precision.metric_name, precision.metric_value) == ("sciner_scierc_0shot precision", 0.5)
+    assert card.data.base_model is None  # a local folder is no Hub id
+    assert card.data.sciner["dataset"] == "scierc" and card.data.sciner["format"] == "general"
+    text = str(card)
+    assert "model-index:" in text.split("---")[1]  # the YAML the Hub reads
+    assert "| sciner_scierc_0shot | 0.2500 | 0.5000 | - | - | - |" in text
+    assert "r=16, alpha=32, dropout=0.05" in text
+    assert "lr 5e-05, 10 epochs, batch size 2 per device, sequences cut at 912 tokens" in text
 
 
 def test_model_card_names_the_hub_base_and_the_schedule_that_ran():
@@ -207,13 +220,15 @@ def test_model_card_names_the_hub_base_and_the_schedule_that_ran():
         lm_eval_results=None,
         repo_id=None,
     )
-    assert f"base_model: {MODELS['iepile-llama2'].lora_base}\n" in card.split("---")[1]
-    assert f"| merged into the base first | `{MODELS['iepile-llama2'].hub_id}` |" in card
     lora_base, lora = MODELS["iepile-llama2"].lora_base, MODELS["iepile-llama2"].hub_id
-    assert "pretrained=MERGED_BASE,peft=ADAPTER" in card
-    assert f"MERGED_BASE being {lora_base} with `{lora}` merged in" in card
-    assert "80 steps, batch size 8 per device, sequences kept whole" in card
-    assert "10 epochs" not in card  # max_steps overrode them
+    assert card.data.base_model == lora_base
+    assert card.data.eval_results is None  # no results, no model-index
+    text = str(card)
+    assert f"| merged into the base first | `{lora}` |" in text
+    assert "pretrained=MERGED_BASE,peft=ADAPTER" in text
+    assert f"MERGED_BASE being {lora_base} with `{lora}` merged in" in text
+    assert "80 steps, batch size 8 per device, sequences kept whole" in text
+    assert "10 epochs" not in text  # max_steps overrode them
 
 
 def test_base_hub_ids(smollm2):

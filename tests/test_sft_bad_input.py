@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("trl", reason="the train extra is not installed: pip install '.[train]'")
 
-from training.sft import main
+from training.sft import main, make_parser
 
 # `refusal` runs the module as __main__ again, as `python -m` does; runpy warns that it is loaded.
 pytestmark = pytest.mark.filterwarnings("ignore:'training.sft' found in sys.modules")
@@ -45,6 +45,10 @@ TINY = [
 SAVE_EACH_STEP = ["--save_strategy", "steps", "--save_steps", "1"]
 
 
+def sft(args: list[str]) -> None:
+    main(*make_parser().parse_args_and_config(args))
+
+
 class RecordingHub:
     """Stands in for huggingface_hub.HfApi: records the token and the folder a push uploads."""
 
@@ -65,7 +69,7 @@ def test_hub_token_stays_off_disk_and_still_authenticates_the_push(smollm2, tmp_
     monkeypatch.setattr(RecordingHub, "pushes", [])
     out = tmp_path / "pushed"
     args = ["--output_dir", str(out), "--push-to-hub", "org/x", "--hub_token", TOKEN]
-    assert main([*TINY, *SAVE_EACH_STEP, *args]) == 0
+    sft([*TINY, *SAVE_EACH_STEP, *args])
     assert RecordingHub.pushes == [(TOKEN, str(out))]
     files = [path for path in out.rglob("*") if path.is_file()]
     assert out / "checkpoint-1" / "training_args.bin" in files
@@ -75,13 +79,13 @@ def test_hub_token_stays_off_disk_and_still_authenticates_the_push(smollm2, tmp_
 def test_resume_skips_checkpoints_a_kill_left_half_written(smollm2, tmp_path, capsys):
     out = tmp_path / "resumed"
     args = [*TINY, *SAVE_EACH_STEP, "--output_dir", str(out)]
-    assert main(args) == 0
+    sft(args)
     # Killed while saving: checkpoint-2 before its trainer_state.json (written last),
     # checkpoint-3 right after its folder was made.
     (out / "checkpoint-2" / "trainer_state.json").unlink()
     (out / "checkpoint-3").mkdir()
     capsys.readouterr()
-    assert main([*args, "--resume", "true"]) == 0
+    sft([*args, "--resume", "true"])
     log = capsys.readouterr().out
     assert "skipping incomplete checkpoint-3" in log
     assert "skipping incomplete checkpoint-2" in log
@@ -147,7 +151,7 @@ def test_hub_probe_fails_at_once_or_loads_the_cached_copy(tmp_path, monkeypatch,
     import huggingface_hub
     from huggingface_hub import constants
 
-    from training.sft import Base, probe_hub
+    from training.base_model import Base, probe_hub
 
     def unreachable(self, repo_id, **kwargs):
         raise ConnectionError("Name or service not known")

@@ -1,51 +1,110 @@
-"""The model card of a fine-tuned adapter: training config, data and lm-eval results.
+"""The model card of a fine-tuned adapter, built with huggingface_hub's card classes.
 
-When lm-eval results are given they also go into the card's `model-index` metadata, which is
-what the Hub reads to show evaluation results on the model page.
+Its metadata (`ModelCardData`) carries what machines read:
+
+* `base_model`, `library_name`, `tags`: what the Hub links and filters by;
+* `model-index` (one `EvalResult` per task and metric) when lm-eval results are given: the
+  evaluation results the Hub shows on the model page;
+* `sciner`: the dataset, prompt format and in-domain lm-eval tasks the adapter was trained
+  for. The leaderboard reads it (`card_training`) to know what an evaluated adapter is.
+
+Its text says the same for people: training setup, how to evaluate it, results.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from sciner_tasks.data import DatasetSpec
-from sciner_tasks.names import task_name
+import yaml
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-# upstream_f1 only in UniNER and IEPile tasks ("-" elsewhere).
-REPORTED = ("f1", "precision", "recall", "normalised_f1", "parse_failure_rate", "upstream_f1")
+from sciner_tasks.data import DATASETS, DatasetSpec
+from sciner_tasks.formats import FORMATS
+from sciner_tasks.names import METRICS, REGIMES, UPSTREAM_METRICS, task_name
+
+# The metrics a card reports: every sciner metric but f1's standard error (a spread, not a
+# score). upstream_f1 is only in UniNER and IEPile tasks ("-" elsewhere).
+CARD_METRICS = tuple(m for m in (*METRICS, *UPSTREAM_METRICS) if m != "f1_stderr")
+# The metadata key of the sciner block: {dataset, format, tasks}.
+SCINER_KEY = "sciner"
+# Every sciner task -> its dataset: a results file may hold out-of-domain tasks, and groups
+# (means over several sets, no one dataset to name in the model-index).
+TASK_DATASETS = {
+    task_name(d, r, f): spec for d, spec in DATASETS.items() for r in REGIMES for f in FORMATS
+}
 
 
 def task_metrics(lm_eval_results: dict[str, Any] | None) -> dict[str, dict[str, float]]:
     """task -> {metric: value} for the sciner metrics of an lm-eval results file."""
     found: dict[str, dict[str, float]] = {}
     for task, metrics in (lm_eval_results or {}).get("results", {}).items():
-        values = {m: metrics.get(f"{m},none") for m in REPORTED}
+        values = {m: metrics.get(f"{m},none") for m in CARD_METRICS}
         found[task] = {m: float(v) for m, v in values.items() if isinstance(v, (int, float))}
     return found
 
 
-def model_index(name: str, dataset: DatasetSpec, results: dict[str, dict[str, float]]) -> str:
-    if not results:
-        return ""
-    lines = ["model-index:", f"- name: {name}", "  results:"]
+def eval_results(results: dict[str, dict[str, float]]) -> list[EvalResult] | None:
+    """The Hub's model-index entries, one per sciner task and metric; None (no model-index at
+    all) without any."""
+    entries = []
     for task, metrics in results.items():
-        lines += [
-            "  - task:",
-            "      type: token-classification",
-            "      name: Named Entity Recognition",
-            "    dataset:",
-            f"      name: {dataset.title}",
-            f"      type: {dataset.name}",
-            "      split: test",
-            "    metrics:",
+        if task not in TASK_DATASETS:
+            continue
+        entries += [
+            EvalResult(
+                task_type="token-classification",
+                task_name="Named Entity Recognition",
+                dataset_type=TASK_DATASETS[task].name,
+                dataset_name=TASK_DATASETS[task].title,
+                dataset_split="test",
+                metric_type=metric,
+                metric_value=round(value, 4),
+                metric_name=f"{task} {metric}",
+            )
+            for metric, value in metrics.items()
         ]
-        for metric, value in metrics.items():
-            lines += [
-                f"    - type: {metric}",
-                f"      value: {round(value, 4)}",
-                f"      name: {task} {metric}",
-            ]
-    return "\n".join(lines) + "\n"
+    return entries or None
+
+
+def card_data(
+    name: str,
+    base_hub_id: str | None,
+    dataset: DatasetSpec,
+    format_name: str,
+    results: dict[str, dict[str, float]],
+) -> ModelCardData:
+    return ModelCardData(
+        # The Hub links an adapter to its base by id; a local folder is no id and is left out.
+        base_model=base_hub_id,
+        library_name="peft",
+        pipeline_tag="text-generation",
+        tags=["sciner", "named-entity-recognition", "lora", "trl", "sft"],
+        model_name=name,
+        eval_results=eval_results(results),
+        **{
+            SCINER_KEY: {
+                "dataset": dataset.name,
+                "format": format_name,
+                "tasks": [task_name(dataset.name, regime, format_name) for regime in REGIMES],
+            }
+        },
+    )
+
+
+def card_training(folder: str | Path) -> dict[str, Any]:
+    """The `sciner` metadata of the model card in an adapter folder: {} when there is no card,
+    the card cannot be read, or it has no such block (an adapter sciner did not train)."""
+    readme = Path(folder) / "README.md"
+    if not readme.is_file():  # ModelCard.load would take any other path for a Hub id
+        return {}
+    try:
+        # A hand-edited model-index must not hide the sciner block.
+        data = ModelCard.load(readme, ignore_metadata_errors=True).data
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
+        return {}
+    block = data.get(SCINER_KEY)
+    return block if isinstance(block, dict) else {}
 
 
 def schedule(sft_args) -> str:
@@ -53,6 +112,49 @@ def schedule(sft_args) -> str:
     if sft_args.max_steps > 0:
         return f"{sft_args.max_steps} steps"
     return f"{sft_args.num_train_epochs:g} epochs"
+
+
+def training_rows(
+    base: str,
+    base_path: str,
+    merged_adapter: str | None,
+    dataset: DatasetSpec,
+    format_name: str,
+    n_train: int,
+    sft_args,
+    model_args,
+) -> list[str]:
+    rows = [
+        ("base", f"`{base}` ({base_path})"),
+        *([("merged into the base first", f"`{merged_adapter}`")] if merged_adapter else []),
+        ("prompt format", f"`{format_name}` (sciner_tasks.formats)"),
+        ("data", f"{dataset.title} train split, {n_train} examples ({dataset.source})"),
+        (
+            "LoRA",
+            f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, "
+            f"dropout={model_args.lora_dropout}, target modules {model_args.lora_target_modules}",
+        ),
+        (
+            "optimisation",
+            f"lr {sft_args.learning_rate}, {schedule(sft_args)}, "
+            f"batch size {sft_args.per_device_train_batch_size} per device, "
+            + (
+                f"sequences cut at {sft_args.max_length} tokens"
+                if sft_args.max_length
+                else "sequences kept whole (padding-free batches)"
+            ),
+        ),
+        ("loss", "completion only (TRL SFTTrainer, prompt-completion examples)"),
+    ]
+    return ["| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows]]
+
+
+def results_table(results: dict[str, dict[str, float]]) -> list[str]:
+    lines = ["| task | " + " | ".join(CARD_METRICS) + " |", "|---|" + "---|" * len(CARD_METRICS)]
+    for task, metrics in results.items():
+        cells = [f"{metrics[m]:.4f}" if m in metrics else "-" for m in CARD_METRICS]
+        lines.append(f"| {task} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def model_card(
@@ -68,45 +170,11 @@ def model_card(
     model_args,
     lm_eval_results: dict | None,
     repo_id: str | None,
-) -> str:
+) -> ModelCard:
     name = repo_id or f"sciner-{base.split('/')[-1]}-{dataset.name}"
     results = task_metrics(lm_eval_results)
-    # The Hub links an adapter to its base by id; a local folder is no id and is left out.
-    base_model = f"base_model: {base_hub_id}\n" if base_hub_id else ""
-    metadata = (
-        "---\n"
-        f"{base_model}"
-        "library_name: peft\n"
-        "pipeline_tag: text-generation\n"
-        "tags:\n- sciner\n- named-entity-recognition\n- lora\n- trl\n- sft\n"
-        f"{model_index(name, dataset, results)}"
-        "---\n"
-    )
     # The adapter was trained on these weights: evaluate it on them, not on the Hub id's.
     pretrained = "MERGED_BASE" if merged_adapter else base_path
-    targets = model_args.lora_target_modules
-    rows = [
-        ("base", f"`{base}` ({base_path})"),
-        *([("merged into the base first", f"`{merged_adapter}`")] if merged_adapter else []),
-        ("prompt format", f"`{format_name}` (sciner_tasks.formats)"),
-        ("data", f"{dataset.title} train split, {n_train} examples ({dataset.source})"),
-        (
-            "LoRA",
-            f"r={model_args.lora_r}, alpha={model_args.lora_alpha}, "
-            f"dropout={model_args.lora_dropout}, target modules {targets}",
-        ),
-        (
-            "optimisation",
-            f"lr {sft_args.learning_rate}, {schedule(sft_args)}, "
-            f"batch size {sft_args.per_device_train_batch_size} per device, "
-            + (
-                f"sequences cut at {sft_args.max_length} tokens"
-                if sft_args.max_length
-                else "sequences kept whole (padding-free batches)"
-            ),
-        ),
-        ("loss", "completion only (TRL SFTTrainer, prompt-completion examples)"),
-    ]
     body = [
         f"# {name}",
         "",
@@ -123,21 +191,14 @@ def model_card(
         "",
         "## Training",
         "",
-        "| | |",
-        "|---|---|",
-        *[f"| {k} | {v} |" for k, v in rows],
+        *training_rows(
+            base, base_path, merged_adapter, dataset, format_name, n_train, sft_args, model_args
+        ),
         "",
         f"Data license: {dataset.license}. Citation: {dataset.citation}.",
     ]
     if results:
-        body += [
-            "",
-            "## Results (lm-eval, strict entity micro-F1 etc.)",
-            "",
-            "| task | " + " | ".join(REPORTED) + " |",
-            "|---|" + "---|" * len(REPORTED),
-        ]
-        for task, metrics in results.items():
-            cells = [f"{metrics[m]:.4f}" if m in metrics else "-" for m in REPORTED]
-            body.append(f"| {task} | " + " | ".join(cells) + " |")
-    return metadata + "\n" + "\n".join(body) + "\n"
+        body += ["", "## Results (lm-eval, strict entity micro-F1 etc.)", ""]
+        body += results_table(results)
+    data = card_data(name, base_hub_id, dataset, format_name, results)
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(body) + "\n")

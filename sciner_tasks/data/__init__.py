@@ -4,9 +4,9 @@ from sciner_tasks.data import load_split, DATASETS
 sentences = load_split("scierc", "test")   # list[Sentence], offline
 """
 
+from .loading import load_spec, load_split
 from .registry import DATASETS, SPLITS, DatasetSpec
 from .schema import DataError, Entity, Sentence, features
-from .store import load_spec, load_split
 
 __all__ = [
     "DATASETS",

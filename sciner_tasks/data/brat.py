@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import Span, span_from_fragments
+from .documents import DocumentSpan, span_from_fragments
 from .schema import DataError, decode_utf8
 
 TEXT_BOUND = re.compile(r"T\d+$")
@@ -118,7 +118,7 @@ def document_spans(
     drop_types: set[str],
     errata: dict[str, str],
     log: Counter,
-) -> list[Span]:
+) -> list[DocumentSpan]:
     """The entity spans of one document, checked against the text.
 
     `errata` maps '<file name>:<annotation id>' to the documented reason why its text field

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .brat import blank_byte_order_mark, brat_documents, document_spans, parse_ann, read_text
 from .conll import TaggedSentence, chunks_to_entities, read_conll, tags_to_chunks
-from .documents import Draft, Span, document_sentences, line_bounds, number_sentences
-from .registry import DATASETS, SPLITS, DatasetSpec
+from .documents import DocumentSpan, Draft, document_sentences, line_bounds, number_sentences
+from .registry import CONLL2003_HUB_ID, DATASETS, SPLITS, DatasetSpec
 from .schema import DataError, Sentence
 from .store import read_jsonl
 
@@ -190,7 +190,7 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def read_measeval_tsv(path: Path, text: str, types: Mapping[str, str]) -> list[Span]:
+def read_measeval_tsv(path: Path, text: str, types: Mapping[str, str]) -> list[DocumentSpan]:
     spans = []
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -209,7 +209,7 @@ def read_measeval_tsv(path: Path, text: str, types: Mapping[str, str]) -> list[S
                 raise DataError(
                     f"{where}: text {annotated!r} but the paragraph has {text[start:end]!r}"
                 )
-            spans.append(Span(start, end, type_, where))
+            spans.append(DocumentSpan(start, end, type_, where))
     return spans
 
 
@@ -253,8 +253,6 @@ HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 
 def conll2003_from_hub(hub) -> tuple[Splits, Counter]:
     """CoNLL-2003 from the Hub's DatasetDict (tokens + ClassLabel IOB2 `ner_tags`)."""
-    from .store import CONLL2003_HUB_ID
-
     spec, log = DATASETS["conll2003"], Counter()
     splits = {}
     for split, hub_split in HUB_SPLITS.items():

@@ -40,7 +40,7 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class Span:
+class DocumentSpan:
     """An annotation on a document: `where` names its file and line for error messages."""
 
     start: int
@@ -51,7 +51,7 @@ class Span:
 
 def span_from_fragments(
     fragments: Sequence[tuple[int, int]], type_: str, text: str, where: str, log: Counter
-) -> Span:
+) -> DocumentSpan:
     """One contiguous span from brat fragments (see the module docstring for the policy)."""
     ordered = sorted(fragments)
     for (_, end), (start, _) in pairwise(ordered):
@@ -60,10 +60,10 @@ def span_from_fragments(
     if len(ordered) > 1:
         gaps = [text[a_end:b_start] for (_, a_end), (b_start, _) in pairwise(ordered)]
         log["fragments_joined" if all(g.isspace() for g in gaps) else "discontinuous_covered"] += 1
-    return Span(ordered[0][0], ordered[-1][1], type_, where)
+    return DocumentSpan(ordered[0][0], ordered[-1][1], type_, where)
 
 
-def trim(span: Span, text: str, log: Counter) -> Span:
+def trim(span: DocumentSpan, text: str, log: Counter) -> DocumentSpan:
     """Drop whitespace at the edges of a span; an all-whitespace span is an error."""
     if not 0 <= span.start < span.end <= len(text):
         raise DataError(
@@ -78,7 +78,7 @@ def trim(span: Span, text: str, log: Counter) -> Span:
         return span
     log["whitespace_trimmed"] += 1
     start = span.start + (len(covered) - len(covered.lstrip()))
-    return Span(start, start + len(stripped), span.type, span.where)
+    return DocumentSpan(start, start + len(stripped), span.type, span.where)
 
 
 def line_bounds(text: str) -> list[tuple[int, int]]:
@@ -93,7 +93,7 @@ def line_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def merge_crossed(bounds: list[tuple[int, int]], spans: Iterable[Span], log: Counter):
+def merge_crossed(bounds: list[tuple[int, int]], spans: Iterable[DocumentSpan], log: Counter):
     """Merge consecutive sentence ranges that some span crosses."""
     merged = [list(b) for b in bounds]
     for span in sorted(spans, key=lambda s: s.start):
@@ -127,7 +127,7 @@ def tokenize(text: str, boundaries: Iterable[int] = ()) -> list[tuple[int, int]]
 
 def document_sentences(
     text: str,
-    spans: Sequence[Span],
+    spans: Sequence[DocumentSpan],
     bounds: Sequence[tuple[int, int]],
     doc_id: str,
     where: str,
@@ -135,7 +135,7 @@ def document_sentences(
     log: Counter,
 ) -> list[Draft]:
     """Cut a document into sentences, not yet numbered (ids follow corpus order)."""
-    unique: dict[tuple[int, int, str], Span] = {}
+    unique: dict[tuple[int, int, str], DocumentSpan] = {}
     for span in spans:
         span = trim(span, text, log)
         key = (span.start, span.end, span.type)

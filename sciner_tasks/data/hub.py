@@ -7,10 +7,12 @@ so it is tested offline; the upload is a thin call to `datasets` and `huggingfac
 
 from __future__ import annotations
 
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from .loading import load_spec, load_split
 from .registry import SPLITS, DatasetSpec
 from .schema import Sentence, features
 from .stats import split_stats
-from .store import load_spec, load_split
 
 # Hub license identifiers for the licenses in the registry.
 HUB_LICENSES = {"MIT": "mit", "CC-BY 4.0 (Elsevier OA-STM corpus)": "cc-by-4.0"}
@@ -61,23 +63,47 @@ def hub_license(specs: list[DatasetSpec]) -> str:
     return licenses.pop() if len(licenses) == 1 else "other"
 
 
-def dataset_card(names: list[str], repo_id: str) -> str:
-    """The README.md of the Hub repo: YAML metadata (configs, license) and one section per
-    dataset with its source, citation, license, counts and verbalised entity types."""
+def card_data(specs: list[DatasetSpec]) -> DatasetCardData:
+    """The card's metadata: one config per dataset, so `load_dataset(repo, name)` finds its
+    files (data_dir=name in `push`)."""
+    return DatasetCardData(
+        license=hub_license(specs),
+        language=["en"],
+        task_categories=["token-classification"],
+        task_ids=["named-entity-recognition"],
+        tags=["sciner", "scientific-ner"],
+        configs=[
+            {
+                "config_name": spec.name,
+                "data_files": [
+                    {"split": split, "path": f"{spec.name}/{split}-*"} for split in SPLITS
+                ],
+            }
+            for spec in specs
+        ],
+    )
+
+
+def dataset_section(name: str, spec: DatasetSpec) -> list[str]:
+    """Source, license, citation, verbalised entity types and counts of one dataset."""
+    lines = [f"## {spec.name}: {spec.title}", ""]
+    lines += [f"- Source: {spec.source}", f"- License: {spec.license}"]
+    lines += [f"- Citation: {spec.citation}"]
+    if spec.dropped_types:
+        lines.append(f"- Upstream types not kept: {', '.join(spec.dropped_types)}")
+    types = ", ".join(f"`{label}` ({words})" for label, words in spec.types.items())
+    lines += [f"- Entity types: {types}", ""]
+    stats = {split: split_stats(load_split(name, split)) for split in SPLITS}
+    lines += ["| | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
+    lines.append("| sentences | " + " | ".join(str(stats[s].sentences) for s in SPLITS) + " |")
+    lines.append("| entities | " + " | ".join(str(stats[s].entities) for s in SPLITS) + " |")
+    return [*lines, ""]
+
+
+def dataset_card(names: list[str], repo_id: str) -> DatasetCard:
+    """The README.md of the Hub repo: metadata (configs, license) and one section per
+    dataset."""
     specs = [load_spec(name) for name in names]
-    yaml = [
-        "---",
-        f"license: {hub_license(specs)}",
-        "language:\n- en",
-        "task_categories:\n- token-classification",
-        "task_ids:\n- named-entity-recognition",
-        "tags:\n- sciner\n- scientific-ner",
-        "configs:",
-    ]
-    for spec in specs:
-        yaml.append(f"- config_name: {spec.name}\n  data_files:")
-        yaml += [f"  - split: {split}\n    path: {spec.name}/{split}-*" for split in SPLITS]
-    yaml.append("---")
     body = [
         f"# {repo_id}",
         "",
@@ -92,25 +118,12 @@ def dataset_card(names: list[str], repo_id: str) -> str:
         SCHEMA_DOC,
     ]
     for name, spec in zip(names, specs, strict=True):
-        body += [f"## {spec.name}: {spec.title}", ""]
-        body += [f"- Source: {spec.source}", f"- License: {spec.license}"]
-        body += [f"- Citation: {spec.citation}"]
-        if spec.dropped_types:
-            body.append(f"- Upstream types not kept: {', '.join(spec.dropped_types)}")
-        types = ", ".join(f"`{label}` ({words})" for label, words in spec.types.items())
-        body += [f"- Entity types: {types}", ""]
-        stats = {split: split_stats(load_split(name, split)) for split in SPLITS}
-        body += ["| | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
-        body.append("| sentences | " + " | ".join(str(stats[s].sentences) for s in SPLITS) + " |")
-        body.append("| entities | " + " | ".join(str(stats[s].entities) for s in SPLITS) + " |")
-        body.append("")
-    return "\n".join(yaml) + "\n\n" + "\n".join(body)
+        body += dataset_section(name, spec)
+    return DatasetCard(f"---\n{card_data(specs).to_yaml()}\n---\n\n" + "\n".join(body))
 
 
 def push(names: list[str], repo_id: str, private: bool = False, token: str | None = None) -> None:
     """Upload each dataset as a config of `repo_id`, then the card."""
-    from huggingface_hub import DatasetCard
-
     for name in names:
         if not load_spec(name).shipped:
             raise ValueError(f"{name} may not be redistributed ({load_spec(name).license})")
@@ -118,4 +131,4 @@ def push(names: list[str], repo_id: str, private: bool = False, token: str | Non
         to_dataset_dict(name).push_to_hub(
             repo_id, config_name=name, data_dir=name, private=private, token=token
         )
-    DatasetCard(dataset_card(names, repo_id)).push_to_hub(repo_id, token=token)
+    dataset_card(names, repo_id).push_to_hub(repo_id, token=token)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SPLITS = ("train", "dev", "test")
+# The Hub copy of CoNLL-2003 most users already use (tokens + IOB2 ClassLabel tags): loaded
+# when no local build exists, since Reuters' terms forbid shipping the text.
+CONLL2003_HUB_ID = "eriktks/conll2003"
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,7 @@ class DatasetSpec:
     # The domain named by the general (EasyInstruct) prompt; "" drops "{domain} domain".
     domain: str
     citation: str
-    source: str  # upstream repository and the folder of ../shared/data/raw it is read from
+    source: str  # upstream repository, and the folder of the raw releases it is read from
     license: str
     # Labels present upstream that the study removed; dropped and counted, never silently.
     dropped_types: tuple[str, ...] = ()

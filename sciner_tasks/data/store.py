@@ -1,4 +1,5 @@
-"""Processed datasets on disk, and finding a dataset by name or path.
+"""Processed datasets on disk: the folder layout, reading and (atomic) writing, and where a
+named dataset's folder is (`locate`; loading by name is in loading.py).
 
 A dataset directory holds `dataset.json` (its description and what conversion did) and one
 `<split>.jsonl.gz` per split, one sentence record per line. The built-in sets ship this way
@@ -23,11 +24,10 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .registry import DATASETS, SPLITS, DatasetSpec
+from .registry import DatasetSpec
 from .schema import DataError, Sentence, decode_utf8
 
 PACKAGE_DIR = Path(__file__).parent / "processed"
-CONLL2003_HUB_ID = "eriktks/conll2003"
 
 
 def data_home() -> Path:
@@ -134,53 +134,3 @@ def locate(name_or_path: str) -> Path | None:
     """The directory of a dataset: the package's copy, then the data home, then a path."""
     candidates = [PACKAGE_DIR / name_or_path, data_home() / name_or_path, Path(name_or_path)]
     return next((c for c in candidates if (c / "dataset.json").is_file()), None)
-
-
-def load_split(name_or_path: str, split: str) -> list[Sentence]:
-    """The sentences of one split of a built-in dataset (by name) or a converted corpus."""
-    if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-    directory = locate(name_or_path)
-    if directory is None and name_or_path == "conll2003":
-        directory = fetch_conll2003()
-    if directory is None:
-        raise no_dataset(name_or_path)
-    path = directory / f"{split}.jsonl.gz"
-    if not path.exists():
-        raise FileNotFoundError(f"{directory} has no {split} split ({path.name} is missing)")
-    return read_jsonl(path)
-
-
-def load_spec(name_or_path: str) -> DatasetSpec:
-    """A dataset's description: the registry for built-ins, dataset.json for converted data."""
-    if name_or_path in DATASETS:
-        return DATASETS[name_or_path]
-    directory = locate(name_or_path)
-    if directory is None:
-        raise no_dataset(name_or_path)
-    return read_description(directory)[0]
-
-
-def no_dataset(name_or_path: str) -> FileNotFoundError:
-    return FileNotFoundError(
-        f"no dataset {name_or_path!r}: not a built-in ({', '.join(DATASETS)}), not in "
-        f"{data_home()} and not a folder with a dataset.json (python -m sciner_tasks.data "
-        "convert makes one from your corpus)"
-    )
-
-
-def fetch_conll2003() -> Path:
-    """CoNLL-2003 from the Hub copy most users already use, converted and cached once.
-
-    Reuters' terms forbid redistributing the text, so sciner never ships it; users who have
-    the original files build it with `python -m sciner_tasks.data build --raw DIR` instead.
-    """
-    import datasets
-
-    from .converters import conll2003_from_hub
-
-    hub = datasets.load_dataset(CONLL2003_HUB_ID, revision="refs/convert/parquet")
-    splits, log = conll2003_from_hub(hub)
-    directory = data_home() / "conll2003"
-    write_dataset(directory, DATASETS["conll2003"], splits, log)
-    return directory

@@ -1,4 +1,7 @@
-"""lm-eval loads this file by path (`!function utils.<name>`): only absolute imports work."""
+"""The functions the task templates name (`!function utils.<name>`): the document hooks and one
+aggregation per metric (harness.AGGREGATIONS, UPSTREAM_AGGREGATIONS; a test checks the list).
+
+lm-eval loads this file by path, not as a package module: only absolute imports work."""
 
 from sciner_tasks.harness import (  # noqa: F401
     doc_to_target,

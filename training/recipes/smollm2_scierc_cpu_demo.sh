@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU demo: SciERC F1 of the embedded SmolLM2-135M-Instruct before and after a bounded LoRA SFT
 # (training/recipes/smollm2_scierc_cpu.yaml: 80 steps of 8 examples). Offline; about 32 min in
-# all on 2 CPU cores (README, CPU demo).
+# all on 2 CPU cores (training/README.md, "CPU demo").
 #
 #   bash training/recipes/smollm2_scierc_cpu_demo.sh [LIMIT]     # LIMIT test sentences, default 50
 #
