@@ -403,10 +403,10 @@ def test_the_span_baselines_own_output_is_read(tmp_path):
     """Written by training.span_baseline's own writer, so the two cannot drift apart."""
     results = pytest.importorskip("training.span_baseline.results", reason="needs torch")
     from training.span_baseline.arguments import SpanBaselineArguments
-    from training.span_baseline.evaluation import evaluate
+    from training.span_baseline.evaluation import score_predictions
 
     sentences = load_split("scierc", "test")[:2]
-    test = evaluate(sentences, [[((0, 3), "Task")], []])  # "Recognition of proper nouns"
+    test = score_predictions(sentences, [[((0, 3), "Task")], []])  # "Recognition of proper nouns"
     args = SpanBaselineArguments(
         encoder="/encoders/bert-base-uncased",
         dataset="scierc",

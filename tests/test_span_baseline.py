@@ -26,7 +26,7 @@ from training.span_baseline.__main__ import main, parse_args  # noqa: E402
 from training.span_baseline.evaluation import (  # noqa: E402
     as_scorer_pairs,
     decode,
-    evaluate,
+    score_predictions,
     spans_to_pairs,
 )
 from training.span_baseline.features import (  # noqa: E402
@@ -137,7 +137,7 @@ def test_perfect_predictions_score_one_through_the_project_scorer(tokenizer):
     nested entity is kept (no overlap resolution)."""
     features, _ = featurize(HAND, tokenizer, LABEL_IDS, max_length=128, max_width=8)
     chosen = [(s, LABELS[k]) for s, k in zip(features.spans, features.labels, strict=True) if k]
-    evaluation = evaluate([HAND], [chosen])
+    evaluation = score_predictions([HAND], [chosen])
     assert evaluation.score.f1 == 1.0 and evaluation.span.f1 == 1.0
     assert evaluation.score.n_predictions == 4
     predicted = sorted(tuple(p) for p in evaluation.items[0]["predictions"])
@@ -158,13 +158,13 @@ def test_scoring_is_the_project_scorer_on_real_data(tokenizer):
     for s in sentences:
         f, _ = featurize(s, tokenizer, ids, max_length=128, max_width=30)
         chosen.append([(sp, labels[k]) for sp, k in zip(f.spans, f.labels, strict=True) if k])
-    assert evaluate(sentences, chosen).score.f1 == 1.0
+    assert score_predictions(sentences, chosen).score.f1 == 1.0
 
     first = next(i for i, c in enumerate(chosen) if c)
     span, label = chosen[first][0]
     wrong = "Task" if label != "Task" else "Method"
     chosen[first] = [(span, wrong), *chosen[first][1:]]
-    evaluation = evaluate(sentences, chosen)
+    evaluation = score_predictions(sentences, chosen)
     expected = aggregate(
         score_sentence(
             s.entities,

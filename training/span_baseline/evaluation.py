@@ -95,7 +95,7 @@ class Evaluation:
     items: list[dict[str, Any]]
 
 
-def evaluate(
+def score_predictions(
     sentences: Sequence[Sentence], chosen: Sequence[Chosen], with_stderr: bool = True
 ) -> Evaluation:
     """Score predictions with the project's scorer (strict type+string) and by offsets."""

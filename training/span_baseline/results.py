@@ -38,7 +38,7 @@ RUN_SETTINGS = (
 )
 
 
-def task_name(dataset: str) -> str:
+def baseline_task_name(dataset: str) -> str:
     return f"{MODEL}_{dataset}"
 
 
@@ -110,7 +110,7 @@ def results_dict(
     args: SpanBaselineArguments, test: Evaluation, extra: dict[str, Any], n_original: int
 ) -> dict[str, Any]:
     """What lm-eval's evaluator hands its writer, for the one task of this run."""
-    task = task_name(args.dataset)
+    task = baseline_task_name(args.dataset)
     results = {
         "results": {task: metrics_block(task, test)},
         "group_subtasks": {},
@@ -156,7 +156,7 @@ def write_results(
     n_original: int,
 ) -> Path:
     """Write results_<stamp>.json and samples_<task>_<stamp>.jsonl; the results file's path."""
-    task = task_name(args.dataset)
+    task = baseline_task_name(args.dataset)
     tracker.save_results_aggregated(results=results_dict(args, test, extra, n_original))
     tracker.save_results_samples(
         task, [sample_record(k, item) for k, item in enumerate(test.items)]

@@ -16,7 +16,7 @@ from transformers import AutoModel, AutoTokenizer, EvalPrediction, Trainer, set_
 from sciner_tasks.data import Sentence, load_spec, load_split
 
 from .arguments import SpanBaselineArguments
-from .evaluation import Evaluation, decode, evaluate
+from .evaluation import Evaluation, decode, score_predictions
 from .features import NO_ENTITY, Coverage, Features, featurize_all
 from .model import SENTENCE_INDEX, SpanModel, collate, dataset_items, save_span_model
 from .results import coverage_record, open_tracker, write_results
@@ -118,7 +118,7 @@ def score(
     chosen = decode(
         prediction.predictions.tolist(), sentence_index.tolist(), split.features, labels
     )
-    return evaluate(split.sentences, chosen, with_stderr)
+    return score_predictions(split.sentences, chosen, with_stderr)
 
 
 def dev_metrics(prediction: EvalPrediction, split: Split, labels: list[str]) -> dict[str, float]:
@@ -165,7 +165,7 @@ def log_test(test: Evaluation) -> None:
 
 
 def train(args: SpanBaselineArguments) -> Path:
-    """Train, keep the best dev epoch, evaluate it on test, save; the results file's path."""
+    """Train, keep the best dev epoch, score it on test, save; the results file's path."""
     tracker = open_tracker(args)
     if args.threads:
         torch.set_num_threads(args.threads)
