@@ -41,7 +41,7 @@ from tqdm.auto import tqdm
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import DEFAULT_SEED, MetadataError, metadata_seed
+from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, task_name
 from sciner_tasks.scoring import CorpusScore, aggregate, sentence_scores
 from training.card import card_training
@@ -55,7 +55,6 @@ EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr")
 # cannot be negative. Anything else is a corrupt or hand-edited file, never a score to show.
 METRIC_RANGES = {m: (0.0, math.inf if m == "f1_stderr" else 1.0) for m in METRICS}
 PARTS_LISTED = 20  # problems of the parts of one file listed one by one; the rest are counted
-DEFAULT_SAMPLER = "random"  # sciner_tasks.harness.load_docs's default
 SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"

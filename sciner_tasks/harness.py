@@ -37,6 +37,7 @@ from .scoring import (
 )
 
 SAMPLERS = ("random", "knn")
+DEFAULT_SAMPLER = "random"
 DEFAULT_SEED = 1234
 
 
@@ -89,7 +90,7 @@ def build_docs(
     dataset: str,
     format_name: str,
     regime: str,
-    sampler: str = "random",
+    sampler: str = DEFAULT_SAMPLER,
     seed: int = DEFAULT_SEED,
     split: str = "test",
 ) -> list[dict[str, Any]]:
@@ -207,7 +208,7 @@ def load_docs(
     sciner_dataset: str,
     sciner_format: str,
     sciner_regime: str,
-    sampler: str = "random",
+    sampler: str = DEFAULT_SAMPLER,
     seed: int = DEFAULT_SEED,
     **others: Any,
 ):
