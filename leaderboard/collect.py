@@ -43,7 +43,7 @@ from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, task_name
-from sciner_tasks.scoring import CorpusScore, aggregate, sentence_scores
+from sciner_tasks.scoring import CorpusScore, group_by_sentence, score_corpus
 from training.card import card_training
 
 from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
@@ -479,10 +479,10 @@ def read_samples(path: Path, problems: Problems) -> list[dict[str, Any]]:
 
 
 def score_samples(path: Path, items: list[dict[str, Any]]) -> SampleScore:
-    # sentence_scores regroups per-query items by sentence, exactly as the lm-eval metrics do.
-    scores = sentence_scores(items)
+    # Per-query items regrouped by sentence, exactly as the lm-eval metrics do.
+    sentences = group_by_sentence(items)
     failed = sum(item["failed"] for item in items)
-    return SampleScore(path, aggregate(scores), len(scores), len(items), failed)
+    return SampleScore(path, score_corpus(sentences), len(sentences), len(items), failed)
 
 
 def samples_path(run: Run) -> Path:

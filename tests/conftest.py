@@ -7,8 +7,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sciner_tasks.names import TASKS_DIR, task_name
+
+# Property tests check results, not speed: a loaded CI machine must not fail them on the time
+# hypothesis takes to generate examples or to run one.
+settings.register_profile("sciner", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("sciner")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 RAW = SHARED / "data" / "raw"

@@ -55,6 +55,19 @@ def test_aggregations_regroup_queries_into_exact_sentence_scores(format_name):
     assert harness.hallucination_rate(items) == 0.0
 
 
+def test_a_pass_scores_its_items_once_and_never_reuses_another_tasks_tally():
+    """lm-eval calls every metric with its own list of the same items: they share one tally.
+    Another list of other items (the next task) is scored afresh, and so is the first again."""
+    first = outputs_equal_to_targets(harness.build_docs("scierc", "general", "0shot")[:30])
+    wlpc = harness.build_docs("wlpc", "general", "0shot")[:10]
+    second = [harness.process_results(d, ["I cannot answer."])["f1"] for d in wlpc]
+    assert harness.tally_items(list(first)) is harness.tally_items(list(first))
+    for _ in range(2):
+        assert harness.f1(list(first)) == 1.0
+        assert harness.f1(list(second)) == 0.0 and harness.parse_failure_rate(second) == 1.0
+    assert harness.tally_items(first[:29]) is not harness.tally_items(first)
+
+
 def test_per_type_counts_of_a_generation_cover_only_what_it_asked():
     docs = harness.build_docs("scierc", "uniner", "0shot")
     doc = next(d for d in docs if d["query_types"] == ["Task"] and d["entities"])

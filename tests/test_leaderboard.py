@@ -28,7 +28,7 @@ from leaderboard.site import build_site
 from leaderboard.tables import DIFFERENCE, OURS, OURS_SUBSET, REPORTED, Table
 from sciner_tasks.data import load_spec, load_split
 from sciner_tasks.models import MODELS
-from sciner_tasks.scoring import aggregate, sentence_scores
+from sciner_tasks.scoring import group_by_sentence, score_corpus
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 UNINER = "Universal-NER/UniNER-7B-type"
@@ -373,7 +373,7 @@ def test_all_runs_table_and_csv(zoo_site):
 
 
 def test_breakdowns_are_the_scorer_on_logged_samples(zoo_site):
-    expected = aggregate(sentence_scores([sample_item(ITEM)]))
+    expected = score_corpus(group_by_sentence([sample_item(ITEM)]))
     per_type = {
         r.cells[3]: dict(zip(zoo_site.per_type.headers, r.cells, strict=True))
         for r in zoo_site.per_type.rows

@@ -46,7 +46,11 @@ def test_every_registered_model_gets_a_command_lm_eval_accepts(name, backend):
     else:
         assert given == {"pretrained": spec.hub_id} | (
             {"dtype": spec.dtype} if spec.dtype else {}
-        ) | ({"trust_remote_code": "True"} if spec.trust_remote_code else {})
+        ) | ({"trust_remote_code": "True"} if spec.trust_remote_code else {}) | (
+            {"parallelize": "True"} if backend == "hf" and spec.params_b >= 70 else {}
+        ) | ({"tensor_parallel_size": "4"} if backend == "vllm" and spec.params_b >= 70 else {}) | (
+            {"enable_prefix_caching": "True"} if backend == "vllm" else {}
+        )
 
 
 def test_lora_adapters_on_each_backend():
@@ -64,7 +68,29 @@ def test_lora_adapters_on_each_backend():
         "max_lora_rank": "64",
         "dtype": "bfloat16",
         "trust_remote_code": "True",
+        "enable_prefix_caching": "True",
     }
+
+
+def test_70b_models_are_split_over_gpus_by_size_unless_told():
+    # The study's 70B models: 140 GB of bf16 weights, four 80 GB GPUs; up to 13B fits one.
+    assert {name for name, spec in MODELS.items() if spec.params_b >= 70} == {
+        "llama2-70b",
+        "llama3.1-70b",
+    }
+    vllm = model_args(parsed(lm_eval_command("llama3.1-70b", data_parallel_size=2)))
+    assert vllm == {
+        "pretrained": "meta-llama/Llama-3.1-70B-Instruct",
+        "tensor_parallel_size": "4",
+        "data_parallel_size": "2",
+        "enable_prefix_caching": "True",
+    }
+    forced = model_args(parsed(lm_eval_command("llama2-13b", tensor_parallel_size=2)))
+    assert forced["tensor_parallel_size"] == "2"
+    single = model_args(parsed(lm_eval_command("llama2-70b", backend="hf", tensor_parallel_size=1)))
+    assert "parallelize" not in single
+    with pytest.raises(ValueError, match="accelerate launch -m lm_eval"):
+        lm_eval_command("llama2-70b", backend="hf", data_parallel_size=2)
 
 
 def test_tasks_are_datasets_tasks_or_tags_of_the_models_format():
@@ -104,4 +130,11 @@ def test_readme_study_commands_are_the_generated_ones():
     assert len(pairs) >= 4
     for arguments, command in pairs:
         args = build_parser().parse_args(["command", *shlex.split(arguments)])
-        assert command == lm_eval_command(args.name, args.tasks, args.backend), arguments
+        expected = lm_eval_command(
+            args.name,
+            args.tasks,
+            args.backend,
+            args.tensor_parallel_size,
+            args.data_parallel_size,
+        )
+        assert command == expected, arguments

@@ -1,12 +1,16 @@
 """Tests of sciner_tasks.scoring: hand-worked cases, properties, and agreement with seqeval."""
 
 import json
+import math
+import random
 import warnings
+from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sciner_tasks import scoring
 from sciner_tasks.scoring import (
     CORRECT,
     SPURIOUS,
@@ -14,14 +18,20 @@ from sciner_tasks.scoring import (
     WRONG_TYPE,
     Counts,
     ErrorCounts,
+    SentencePredictions,
     SentenceScore,
     Span,
     aggregate,
+    bootstrap_f1_stderr,
     classify_predictions,
     count_hallucinated,
     count_matches,
+    group_by_sentence,
     normalise,
+    normalise_all,
+    score_corpus,
     score_sentence,
+    tally,
 )
 
 
@@ -638,3 +648,161 @@ def test_evaluate_module_loads_by_path_and_calls_the_scorer():
     )
     assert result == expected.to_dict()
     assert result["f1"] == 0.4
+
+
+# --- the linear scorer against the straightforward one -------------------------------------
+# `reference_score` scores one sentence the plain way the module docstring and
+# `classify_predictions` describe (Counter matching, pairwise scans in gold order): the
+# scorer's set intersections, segment trees and batched normalisation must agree with it.
+
+
+def reference_score(gold: list[dict], predictions: list[tuple[str, str]], text):
+    spans, seen = [], set()
+    for e in sorted(gold, key=lambda e: (e["start"], e["end"], e["type"], e["text"])):
+        if (e["type"], e["text"]) not in seen:
+            seen.add((e["type"], e["text"]))
+            spans.append(e)
+    pairs = Counter((e["type"], e["text"]) for e in spans)
+    predicted = Counter(predictions)
+
+    def counts(gold_bag, predicted_bag):
+        tp = sum((gold_bag & predicted_bag).values())
+        return Counts(tp, sum(predicted_bag.values()) - tp, sum(gold_bag.values()) - tp)
+
+    def overlaps(s, e):
+        if text is None:
+            return bool(s) and (s in e["text"] or e["text"] in s)
+        found = [i for i in range(len(text)) if s and text.startswith(s, i)]
+        return any(i < e["end"] and e["start"] < i + len(s) for i in found)
+
+    fits = (
+        (CORRECT, lambda t, s, e: e["type"] == t and e["text"] == s),
+        (WRONG_TYPE, lambda t, s, e: e["type"] != t and e["text"] == s),
+        (WRONG_BOUNDARY, lambda t, s, e: e["type"] == t and e["text"] != s and overlaps(s, e)),
+    )
+    labels, taken = {}, set()
+    for label, fit in fits:
+        for i in sorted(range(len(predictions)), key=predictions.__getitem__):
+            if i in labels:
+                continue
+            for j, e in enumerate(spans):
+                if j not in taken and fit(*predictions[i], e):
+                    taken.add(j)
+                    labels[i] = label
+                    break
+    classes = Counter(labels.values())
+    types = sorted({t for t, _ in pairs} | {t for t, _ in predictions})
+    return SentenceScore(
+        strict=counts(pairs, predicted),
+        normalised=counts(
+            Counter({(t, normalise(s)) for t, s in pairs}),
+            Counter((t, normalise(s)) for t, s in predictions),
+        ),
+        per_type={
+            t: counts(
+                Counter({p: n for p, n in pairs.items() if p[0] == t}),
+                Counter({p: n for p, n in predicted.items() if p[0] == t}),
+            )
+            for t in types
+        },
+        errors=ErrorCounts(
+            correct=classes[CORRECT],
+            wrong_type=classes[WRONG_TYPE],
+            wrong_boundary=classes[WRONG_BOUNDARY],
+            spurious=len(predictions) - len(labels),
+            missed=len(spans) - len(taken),
+        ),
+        hallucinated=0
+        if text is None
+        else sum(1 for _, s in predictions if not s or s not in text),
+        grounding_checked=0 if text is None else len(predictions),
+    )
+
+
+@st.composite
+def corpus(draw):
+    """Sentences of `sentence`, each with or without its text."""
+    cases = [draw(sentence(index)) for index in range(draw(st.integers(0, 5)))]
+    return [(g, p, t if draw(st.booleans()) else None) for t, g, p in cases]
+
+
+@settings(max_examples=300)
+@given(corpus())
+def test_the_scorer_equals_the_straightforward_one(cases):
+    sentences = [SentencePredictions(g, p, t) for g, p, t in cases]
+    references = [reference_score(g, p, t) for g, p, t in cases]
+    assert score_corpus(sentences) == aggregate(references)
+    rows = tally(sentences).strict.tolist()
+    assert rows == [[r.strict.tp, r.strict.fp, r.strict.fn] for r in references]
+    for (g, p, t), reference in zip(cases, references, strict=True):
+        assert score_sentence(g, p, t) == reference
+
+
+@given(corpus(), st.randoms())
+def test_queries_of_a_sentence_score_together(cases, rng):
+    """Items as process_results logs them, a sentence's predictions split over several
+    queries (as UniNER's and IEPile's are), score as the sentences."""
+    items = []
+    for index, (g, p, t) in enumerate(cases):
+        cuts = sorted(rng.randint(0, len(p)) for _ in range(2))
+        for part in (p[: cuts[0]], p[cuts[0] : cuts[1]], p[cuts[1] :]):
+            items.append(
+                {
+                    "sentence_id": str(index),
+                    "text": t,
+                    "entities": g,
+                    "predictions": [list(x) for x in part],
+                }
+            )
+    rng.shuffle(items)
+    grouped = group_by_sentence(items)
+    assert sorted(sorted(s.predictions) for s in grouped) == sorted(sorted(p) for _, p, _ in cases)
+    assert score_corpus(grouped) == aggregate(reference_score(g, p, t) for g, p, t in cases)
+
+
+def test_a_crowded_sentence_matches_boundaries_in_gold_order():
+    """Many overlapping gold entities of one type: pass 3 takes the first free one in gold
+    order, over every occurrence of the predicted string (the segment tree's query)."""
+    text = "a b a b a b c"
+    gold = [entity(text, "a b", "T", k) for k in range(3)] + [entity(text, "b c", "T")]
+    predictions = [("T", "b"), ("T", "b a"), ("T", "a"), ("T", "c"), ("T", "b a b")]
+    assert score_sentence(gold, predictions, text) == reference_score(gold, predictions, text)
+
+
+@given(st.lists(st.text(alphabet="aAnNtThHeE Σσς.,-'\t\n\x0b\x1c\x85\u2009\x00é_1", max_size=12)))
+def test_normalise_all_is_normalise_of_each(texts):
+    assert normalise_all(texts) == [normalise(text) for text in texts]
+
+
+@given(st.lists(st.text(max_size=20)))
+def test_normalise_all_is_normalise_of_each_on_any_text(texts):
+    assert normalise_all(texts) == [normalise(text) for text in texts]
+
+
+def reference_bootstrap(counts: list[Counts], iterations: int, seed: int) -> float:
+    rng = random.Random(seed)
+    values = [sum(rng.choices(counts, k=len(counts)), Counts()).f1 for _ in range(iterations)]
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+counts_rows = st.lists(st.builds(Counts, *[st.integers(0, 6)] * 3), min_size=2, max_size=40)
+
+
+@given(counts_rows, st.integers(0, 2**32), st.integers(2, 40))
+def test_bootstrap_draws_what_random_choices_draws(counts, seed, iterations):
+    """The same resamples as random.Random(seed).choices, so the same value to the bit."""
+    assert bootstrap_f1_stderr(counts, iterations, seed) == reference_bootstrap(
+        counts, iterations, seed
+    )
+
+
+def test_bootstrap_in_chunks_and_with_large_counts(monkeypatch):
+    rng = random.Random(5)
+    counts = [Counts(rng.randint(0, 9), rng.randint(0, 9), rng.randint(0, 9)) for _ in range(30)]
+    expected = reference_bootstrap(counts, 50, 7)
+    monkeypatch.setattr(scoring, "_BOOTSTRAP_CHUNK", 64)  # two iterations per chunk
+    assert bootstrap_f1_stderr(counts, 50, 7) == expected
+    huge = [Counts(c.tp << 28, c.fp << 28, c.fn << 28) for c in counts]  # sums past 32 bits
+    assert bootstrap_f1_stderr(huge, 50, 7) == reference_bootstrap(huge, 50, 7)
+    assert math.isnan(bootstrap_f1_stderr(counts[:1]))

@@ -95,6 +95,18 @@ def test_resume_skips_checkpoints_a_kill_left_half_written(smollm2, tmp_path, ca
     assert state["global_step"] == 2
 
 
+def test_a_sharded_fsdp_checkpoint_counts_as_complete(tmp_path):
+    """recipes/accelerate/fsdp_lora.yaml saves checkpoints as a folder of shards (what
+    accelerate's FSDP2 save wrote on a 2-process run), no adapter file."""
+    from training.checkpoints import is_complete
+
+    checkpoint = tmp_path / "checkpoint-2"
+    (checkpoint / "pytorch_model_fsdp_0").mkdir(parents=True)
+    assert not is_complete(checkpoint)  # its trainer_state.json not written yet
+    (checkpoint / "trainer_state.json").write_text('{"global_step": 2}')
+    assert is_complete(checkpoint)
+
+
 def refusal(args: list[str], monkeypatch) -> str:
     """What `python -m training.sft ARGS` says when it refuses: Python prints a SystemExit's
     message to stderr as it is, without a traceback."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from accelerate.utils.constants import FSDP_MODEL_NAME
 from transformers.trainer import TRAINER_STATE_NAME
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.utils import (
@@ -38,7 +39,9 @@ def is_complete(checkpoint: Path) -> bool:
         json.loads((checkpoint / TRAINER_STATE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return any((checkpoint / name).is_file() for name in WEIGHTS_FILES)
+    # A sharded FSDP checkpoint (recipes/accelerate/fsdp_lora.yaml) is a folder of shards.
+    sharded = any(checkpoint.glob(f"{FSDP_MODEL_NAME}_*"))
+    return sharded or any((checkpoint / name).is_file() for name in WEIGHTS_FILES)
 
 
 def checkpoints_newest_first(output_dir: str) -> list[Path]:

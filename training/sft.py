@@ -336,6 +336,10 @@ def report_over_length(train, tokenizer, script_args, training_args, chat: bool)
 def save(run: TrainingRun) -> None:
     """The adapter (every process takes part), its tokenizer and model card (main process)."""
     trainer, output_dir = run.trainer, run.trainer.args.output_dir
+    if trainer.is_fsdp_enabled:
+        # Trainer.save_model writes nothing for a sharded FSDP state dict (the checkpoints'
+        # format, recipes/accelerate/fsdp_lora.yaml): gather a full one for a plain adapter.
+        trainer.accelerator.state.fsdp_plugin.set_state_dict_type("FULL_STATE_DICT")
     trainer.save_model(output_dir)
     if not trainer.accelerator.is_main_process:
         return

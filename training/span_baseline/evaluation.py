@@ -15,9 +15,10 @@ from sciner_tasks.scoring import (
     CorpusScore,
     Counts,
     Pair,
-    aggregate,
     bootstrap_f1_stderr,
-    sentence_scores,
+    count_errors,
+    group_by_sentence,
+    tally,
 )
 
 from .features import Features, WordSpan, word_offsets
@@ -101,8 +102,9 @@ def score_predictions(
     """Score predictions with the project's scorer (strict type+string) and by offsets."""
     predictions = [spans_to_pairs(s, c) for s, c in zip(sentences, chosen, strict=True)]
     items = [sample_item(s, p) for s, p in zip(sentences, predictions, strict=True)]
-    scores = sentence_scores(items)
+    scored = group_by_sentence(items)
+    counts = tally(scored)
     span = sum((span_counts(s, p) for s, p in zip(sentences, predictions, strict=True)), Counts())
     # The bootstrap of the LLM tasks' f1_stderr (same seed and draws).
-    stderr = bootstrap_f1_stderr([s.strict for s in scores]) if with_stderr else math.nan
-    return Evaluation(aggregate(scores), span, stderr, items)
+    stderr = bootstrap_f1_stderr(counts.strict) if with_stderr else math.nan
+    return Evaluation(counts.score(count_errors(scored)), span, stderr, items)

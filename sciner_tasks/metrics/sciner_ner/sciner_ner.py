@@ -8,7 +8,7 @@ training and the leaderboard cannot disagree.
 import datasets
 import evaluate
 
-from sciner_tasks.scoring import aggregate, score_sentence
+from sciner_tasks.scoring import SentencePredictions, score_corpus
 
 # The reference study (also the repository's CITATION.bib).
 _CITATION = """\
@@ -80,11 +80,13 @@ class SciNerNer(evaluate.Metric):
         )
 
     def _compute(self, predictions, references):
-        return aggregate(
-            score_sentence(
-                reference["entities"],
-                [(p["type"], p["text"]) for p in prediction],
-                reference["text"],
-            )
-            for prediction, reference in zip(predictions, references, strict=True)
+        return score_corpus(
+            [
+                SentencePredictions(
+                    reference["entities"],
+                    [(p["type"], p["text"]) for p in prediction],
+                    reference["text"],
+                )
+                for prediction, reference in zip(predictions, references, strict=True)
+            ]
         ).to_dict()
