@@ -11,5 +11,7 @@ One module per step, data flowing one way:
 * `tables`: the study's tables with reported and difference rows, all runs, breakdowns;
 * `plots`: the figures as SVG;
 * `page` (index.html) and `export` (leaderboard.md / .csv / .json); `site` ties them together;
-* `hub`: `--push-to-hub`.
+* `hub`: `--push-to-hub`;
+* `compare` (`python -m leaderboard compare RUN_A RUN_B`): is the difference between two runs
+  real? Paired tests on per-sentence counts, in `significance`.
 """
