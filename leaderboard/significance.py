@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sciner_tasks.scoring import micro_f1
+
 ITERATIONS = 10_000
 SEED = 1234
 CONFIDENCE = 0.95
@@ -37,11 +39,9 @@ class Bootstrap(NamedTuple):
 
 
 def corpus_f1(counts: np.ndarray) -> np.ndarray:
-    """Micro-F1 of summed tp, fp, fn along the last axis: 2tp / (2tp + fp + fn), 0 where the
-    denominator is 0 (nothing predicted, nothing to find), as sciner_tasks.scoring does."""
-    tp, fp, fn = np.moveaxis(np.asarray(counts, dtype=np.float64), -1, 0)
-    denominator = 2 * tp + fp + fn
-    return np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
+    """Micro-F1 of summed tp, fp, fn along the last axis (`sciner_tasks.scoring.micro_f1`)."""
+    tp, fp, fn = np.moveaxis(np.asarray(counts), -1, 0)
+    return micro_f1(tp, fp + fn)
 
 
 def f1_difference(a_sums: np.ndarray, b_sums: np.ndarray) -> np.ndarray:

@@ -641,6 +641,14 @@ BOOTSTRAP_SEED = 1234
 _BOOTSTRAP_CHUNK = 1 << 20
 
 
+def micro_f1(tp: np.ndarray, wrong: np.ndarray) -> np.ndarray:
+    """`Counts.f1` elementwise, from true positives and false positives + false negatives:
+    2tp / (2tp + fp + fn), 0 where nothing was predicted nor to be found."""
+    denominator = 2 * tp + wrong
+    zeros = np.zeros(np.shape(denominator))
+    return np.divide(2 * tp, denominator, out=zeros, where=denominator > 0)
+
+
 def _python_random_state(seed: int) -> np.random.RandomState:
     """A NumPy generator in the state of `random.Random(seed)`: both are the Mersenne Twister
     and both make a float from two 32-bit draws the same way, so they draw the same floats."""
@@ -679,9 +687,7 @@ def bootstrap_f1_stderr(
         else:
             sums = packed[sample].sum(axis=1)
             sample_tp, sample_wrong = sums >> 32, sums & 0xFFFFFFFF
-        denominator = 2 * sample_tp + sample_wrong
-        f1 = np.divide(2 * sample_tp, denominator, out=np.zeros(len(sample)), where=denominator > 0)
-        values += f1.tolist()
+        values += micro_f1(sample_tp, sample_wrong).tolist()
     # Python sums, in order, as the scalar version did: the result is the same to the bit.
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
