@@ -124,6 +124,7 @@ def render(site: Site) -> str:
         parts.append(table_html(table))
         if table.key == "cross_dataset":
             parts.append(figure_html(site.figures["figure2"], "Figure 2: cross-dataset F1"))
+    parts.append(table_html(site.averages))
     parts += [
         '<h2 id="figure1">Precision vs recall</h2>',
         figure_html(

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from .collect import Collection
 from .plots import cross_dataset_figure, precision_recall_figure
-from .tables import Table, errors_table, per_type_table, runs_table, study_tables
+from .tables import (
+    Table,
+    averages_table,
+    errors_table,
+    per_type_table,
+    runs_table,
+    study_tables,
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,7 @@ class Site:
     collection: Collection
     sources: tuple[str, ...]  # the results folders, as given
     study: tuple[Table, ...]  # Tables 1-3 and the cross-dataset table
+    averages: Table  # mean F1 per model and setting over each domain's sets
     runs: Table
     per_type: Table
     errors: Table
@@ -23,7 +31,7 @@ class Site:
 
     @property
     def tables(self) -> tuple[Table, ...]:
-        return (*self.study, self.runs, self.per_type, self.errors)
+        return (*self.study, self.averages, self.runs, self.per_type, self.errors)
 
 
 def build_site(collection: Collection, sources: Sequence[str]) -> Site:
@@ -33,6 +41,7 @@ def build_site(collection: Collection, sources: Sequence[str]) -> Site:
         collection=collection,
         sources=tuple(str(s) for s in sources),
         study=study,
+        averages=averages_table(collection.runs),
         runs=runs_table(collection.runs),
         per_type=per_type_table(collection.runs),
         errors=errors_table(collection.runs),

@@ -764,7 +764,7 @@ def test_page_in_headless_chromium(browser, zoo, tmp_path):
     assert errors == []
     assert all(url.startswith("file://") for url in requests), requests
     tables = page.locator("table.sortable")
-    assert tables.count() == 7  # Tables 1-3, cross-dataset, runs, per type, errors
+    assert tables.count() == 8  # Tables 1-3, cross-dataset, averages, runs, per type, errors
     for k in range(tables.count()):
         assert tables.nth(k).is_visible()
     # Sorting: a numeric column ascending with empty cells last, then descending.

@@ -110,7 +110,7 @@ def test_markdown_cells_are_escaped(tmp_path):
     assert script not in markdown and "<b>" not in markdown
     assert "&lt;script&gt;alert(6)&lt;/script&gt;" in markdown
     tables = markdown_rows(markdown)
-    assert len(tables) == 6  # the cross-dataset table has no rows
+    assert len(tables) == 7  # the cross-dataset table has no rows
     for header, _, *rows in tables:
         for row in rows:
             assert len(row) == len(header), row  # a newline or pipe did not split the row
