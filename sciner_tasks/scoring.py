@@ -357,7 +357,7 @@ class Tally:
         hallucinated = checked = 0
         for predictions, text in zip(self.predictions, self.texts, strict=True):
             if text is not None:
-                hallucinated += sum(1 for _, s in predictions if not s or s not in text)
+                hallucinated += count_hallucinated(predictions, text)
                 checked += len(predictions)
         return hallucinated, checked
 
