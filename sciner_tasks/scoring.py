@@ -457,6 +457,7 @@ def _match_boundaries(
     unmatched: list[int],
     free: list[bool],
     labels: list[str],
+    matched: list[int | None],
     sentence_text: str | None,
 ) -> None:
     """Pass 3 of `classify_predictions`, per type (in place): a free gold entity of the
@@ -490,6 +491,7 @@ def _match_boundaries(
             free[tree.indices[leaf]] = False
             tree.take(leaf)
             labels[i] = WRONG_BOUNDARY
+            matched[i] = tree.indices[leaf]
 
 
 @dataclass(frozen=True)
@@ -500,6 +502,10 @@ class Classification:
     """One of correct, wrong_type, wrong_boundary, spurious per prediction, in input order."""
     missed: tuple[Span, ...]
     """Gold entities that no prediction was matched to, in text order."""
+    gold: tuple[Span, ...] = ()
+    """The gold entities matched against (`gold_spans`: text order, each pair once)."""
+    matched: tuple[int | None, ...] = ()
+    """Per prediction, the index in `gold` of the entity it was matched to (None: spurious)."""
 
 
 def classify_predictions(
@@ -530,6 +536,7 @@ def classify_predictions(
     spans = gold_spans(gold)
     preds = [(t, s) for t, s in predictions]
     labels = [SPURIOUS] * len(preds)
+    matched: list[int | None] = [None] * len(preds)
     free = [True] * len(spans)
     unmatched = sorted(range(len(preds)), key=preds.__getitem__)
 
@@ -549,11 +556,12 @@ def classify_predictions(
             else:
                 free[j] = False
                 labels[i] = label
+                matched[i] = j
         unmatched = still_unmatched
     if unmatched and any(free):
-        _match_boundaries(spans, preds, unmatched, free, labels, sentence_text)
+        _match_boundaries(spans, preds, unmatched, free, labels, matched, sentence_text)
     missed = tuple(span for span, left in zip(spans, free, strict=True) if left)
-    return Classification(labels=tuple(labels), missed=missed)
+    return Classification(tuple(labels), missed, tuple(spans), tuple(matched))
 
 
 def count_errors(sentences: Iterable[SentencePredictions]) -> ErrorCounts:

@@ -85,6 +85,14 @@ def test_worked_example_labels_follow_input_order_and_missed_in_text_order():
     result = classify_predictions(GOLD, PREDICTIONS, TEXT)
     assert result.labels == (CORRECT, WRONG_BOUNDARY, WRONG_TYPE, SPURIOUS)
     assert result.missed == (Span(3, 8, "Task", "train"),)
+    # Which gold entity each prediction took: what the error pages mark it against.
+    assert [span.text for span in result.gold] == [
+        "train",
+        "naive Bayes classifier",
+        "neural network",
+        "ImageNet",
+    ]
+    assert result.matched == (1, 2, 3, None)
 
 
 def test_f1_is_harmonic_mean_of_precision_and_recall():
@@ -453,6 +461,31 @@ def test_counts_are_consistent(case, with_text):
         assert score.hallucinated <= errors.spurious
         assert score.grounding_checked == len(predictions)
 
+
+
+@given(sentence(), st.booleans())
+def test_each_match_fits_its_class_and_takes_its_gold_entity_once(case, with_text):
+    text, gold, predictions = case
+    text = text if with_text else None
+    result = classify_predictions(gold, predictions, text)
+    assert len(result.matched) == len(result.labels) == len(predictions)
+    taken = [j for j in result.matched if j is not None]
+    assert len(taken) == len(set(taken))
+    assert result.missed == tuple(s for j, s in enumerate(result.gold) if j not in taken)
+    for (type_, string), label, j in zip(predictions, result.labels, result.matched, strict=True):
+        assert (j is None) == (label == SPURIOUS)
+        if j is None:
+            continue
+        span = result.gold[j]
+        fits = {
+            CORRECT: (type_, string) == (span.type, span.text),
+            WRONG_TYPE: string == span.text and type_ != span.type,
+            WRONG_BOUNDARY: type_ == span.type and string != span.text,
+        }
+        assert fits[label]
+        if label == WRONG_BOUNDARY and text is not None:
+            located = [k for k in range(len(text)) if text.startswith(string, k)]
+            assert any(k < span.end and span.start < k + len(string) for k in located)
 
 # --- agreement with seqeval ----------------------------------------------------------------
 
