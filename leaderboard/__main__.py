@@ -14,6 +14,7 @@ from sciner_tasks.data import DATASETS
 
 from .collect import RESULTS_PREFIX, InputWarning, Problems, collect
 from .compare import compare, figures, table, write_json
+from .error_pages import ERRORS_DIR
 from .publish import REPO_TYPES, push
 from .significance import ITERATIONS, SEED
 from .site import build_site
@@ -162,7 +163,11 @@ def build(args: argparse.Namespace) -> int:
         f"{collection.samples_files} samples files; {collection.skipped} input items skipped, "
         f"{collection.warned} warnings"
     )
-    print("wrote " + ", ".join(str(p) for p in written))
+    pages = [p for p in written if p.parent.name == ERRORS_DIR]
+    files = [str(p) for p in written if p not in pages]
+    if pages:  # one per run: listing them would bury the rest
+        files.append(f"{len(pages)} error pages in {pages[0].parent}")
+    print("wrote " + ", ".join(files))
     if args.push_to_hub:
         commit = push(args.out, args.push_to_hub, args.repo_type)
         print(f"pushed {args.out} to {args.push_to_hub}: {commit}")

@@ -19,7 +19,9 @@ the outputs count and list it:
 * the same model, setting and task in two results files: the newest (results `date`) is kept.
   A 1-shot run's demonstration sampler and seed (lm-eval `--metadata`) are part of its
   setting: a run drawn otherwise than the default (random, seed `DEFAULT_SEED`) gets its own
-  row, labelled "[1-shot kNN]" or "[1-shot random, seed S]".
+  row, labelled "[1-shot kNN]" or "[1-shot random, seed S]". So are decoding overrides (lm-eval
+  `--gen_kwargs`, "[decoding temperature=0.7]") and, as the task name holds it, the prompt
+  format.
 
 The problems of the parts of one file (its samples lines, its results entries) are listed one
 by one up to `PARTS_LISTED`; the rest become one problem that counts them, so a file of garbage
@@ -37,13 +39,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, task_name
-from sciner_tasks.scoring import CorpusScore, group_by_sentence, score_corpus
+from sciner_tasks.scoring import (
+    CorpusScore,
+    SentencePredictions,
+    count_errors,
+    group_by_sentence,
+    tally,
+)
 from training.card import card_training
 
 from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
@@ -131,15 +140,26 @@ class PartProblems:
             )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: an array field has no single truth value
 class SampleScore:
-    """A run's logged samples re-scored with sciner_tasks.scoring (per type, error classes)."""
+    """A run's logged samples re-scored with sciner_tasks.scoring (per type, error classes),
+    with the sentences they were scored on: the paired tests and the error pages read them."""
 
     path: Path
     score: CorpusScore
-    sentences: int
+    ids: tuple[str, ...]  # sentence ids, in the order they first occur in the file
+    logged: tuple[SentencePredictions, ...]  # the sentences of `ids`, each query's together
+    strict: np.ndarray  # (sentences, 3): strict tp, fp, fn of each sentence
+    failed_by_sentence: Mapping[str, int]  # sentence id -> its generations that failed to parse
     generations: int
-    failed: int
+
+    @property
+    def sentences(self) -> int:
+        return len(self.ids)
+
+    @property
+    def failed(self) -> int:
+        return sum(self.failed_by_sentence.values())
 
 
 @dataclass(frozen=True)
@@ -267,6 +287,21 @@ def as_seed(value: Any) -> Any:
         return value
 
 
+def decoding_overrides(config: Mapping[str, Any]) -> str | None:
+    """lm-eval's `--gen_kwargs` of a run ("max_gen_toks=64, temperature=0.7", keys sorted), None
+    when the tasks decoded with their own settings. lm-eval 0.4.13 writes the parsed dict to
+    `config.gen_kwargs`; older versions wrote the command line's "k=v,k=v" string."""
+    overrides = config.get("gen_kwargs")
+    if isinstance(overrides, str):
+        overrides = model_args(overrides)
+    if not isinstance(overrides, Mapping) or not overrides:
+        return None
+    return ", ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value)}"
+        for key, value in sorted(overrides.items(), key=lambda item: str(item[0]))
+    )
+
+
 def model_args(value: Any) -> dict[str, str]:
     """lm-eval's `config.model_args`: a dict (0.4.13) or the command line's "k=v,k=v" string."""
     if isinstance(value, Mapping):
@@ -332,9 +367,12 @@ def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | Non
     return Loaded(name, args.get("peft") or args.get("lora_local_path"))
 
 
-def describe(task: str, model: Loaded, drawn: str | None) -> tuple[str, str, str, Identity] | None:
+def describe(
+    task: str, model: Loaded, drawn: str | None, decoding: str | None = None
+) -> tuple[str, str, str, Identity] | None:
     """(dataset, setting, prompt format, model identity) of a task, None if not a sciner one.
-    `drawn`: how its demonstrations were drawn when not the default (`demonstrations`)."""
+    `drawn`: how its demonstrations were drawn when not the default (`demonstrations`);
+    `decoding`: the run's decoding overrides (`decoding_overrides`)."""
     if model.baseline:
         dataset = task.removeprefix(BASELINE_TASK_PREFIX)
         if not task.startswith(BASELINE_TASK_PREFIX) or dataset not in DATASETS:
@@ -345,7 +383,7 @@ def describe(task: str, model: Loaded, drawn: str | None) -> tuple[str, str, str
     dataset, regime, prompt_format = TASKS[task]
     # A 0-shot task draws no demonstration, whatever sampler its run was given.
     shots = f"{REGIMES[regime]}-shot {drawn}" if REGIMES[regime] and drawn else None
-    identity = identify(model.name, model.adapter, prompt_format, shots)
+    identity = identify(model.name, model.adapter, prompt_format, shots, decoding)
     if identity.adapter is None:
         return dataset, regime, prompt_format, identity
     return dataset, "sft" if regime == "0shot" else f"sft_{regime}", prompt_format, identity
@@ -367,13 +405,14 @@ def parse_results(
     if model.adapter:
         adapter_trained_on = adapter_dataset(model.adapter, adapter_datasets)
     configs = mapping(data.get("configs"))
+    decoding = decoding_overrides(mapping(data.get("config")))
     runs = []
     with PartProblems(problems, path, "problems of results entries") as entry_problems:
         for task, block in data["results"].items():
             if not isinstance(block, dict):
                 entry_problems.add(f"task {task!r}: results entry is not a mapping; skipped")
                 continue
-            described = describe(task, model, demonstrations(configs.get(task)))
+            described = describe(task, model, demonstrations(configs.get(task)), decoding)
             if described is None:
                 entry_problems.add(f"task {task!r} is not a sciner task; skipped")
                 continue
@@ -481,8 +520,17 @@ def read_samples(path: Path, problems: Problems) -> list[dict[str, Any]]:
 def score_samples(path: Path, items: list[dict[str, Any]]) -> SampleScore:
     # Per-query items regrouped by sentence, exactly as the lm-eval metrics do.
     sentences = group_by_sentence(items)
-    failed = sum(item["failed"] for item in items)
-    return SampleScore(path, score_corpus(sentences), len(sentences), len(items), failed)
+    counts = tally(sentences)
+    return SampleScore(
+        path,
+        counts.score(count_errors(sentences)),
+        # group_by_sentence keeps sentences in the order their ids first occur, as dict keys do
+        ids=tuple(dict.fromkeys(item["sentence_id"] for item in items)),
+        logged=tuple(sentences),
+        strict=counts.strict,
+        failed_by_sentence=Counter(item["sentence_id"] for item in items if item["failed"]),
+        generations=len(items),
+    )
 
 
 def samples_path(run: Run) -> Path:

@@ -17,34 +17,31 @@ from typing import Any
 
 import numpy as np
 
-from sciner_tasks.scoring import group_by_sentence, tally
-
 from .collect import (
     RESULTS_PREFIX,
     Problems,
     Run,
+    SampleScore,
     newest_runs,
     parse_results,
     read_json,
     read_samples,
     samples_path,
+    score_samples,
 )
-from .significance import corpus_f1, paired_bootstrap, randomisation_test
+from .significance import (
+    ITERATIONS,
+    SEED,
+    corpus_f1,
+    paired_bootstrap,
+    randomisation_test,
+)
 
 EXAMPLES = 3  # sentence ids quoted in a refusal
 
 
 class CompareError(Exception):
     """The runs cannot be compared; the message names the task and what differs."""
-
-
-@dataclass(frozen=True)
-class Sentences:
-    """A run's logged sentences in first-seen order (the order of `tally`'s rows)."""
-
-    ids: list[str]
-    gold: list[frozenset]  # each sentence's gold entities as (start, end, type, text)
-    strict: np.ndarray  # (sentences, 3): tp, fp, fn
 
 
 @dataclass(frozen=True)
@@ -90,7 +87,7 @@ def only_run(task: str, runs: list[Run], side: str) -> Run:
     return runs[0]
 
 
-def logged_sentences(run: Run, side: str, problems: Problems) -> Sentences:
+def logged_sentences(run: Run, side: str, problems: Problems) -> SampleScore:
     path = samples_path(run)
     if not path.is_file():
         raise CompareError(
@@ -100,23 +97,22 @@ def logged_sentences(run: Run, side: str, problems: Problems) -> Sentences:
     items = read_samples(path, problems)
     if not items:
         raise CompareError(f"task {run.task}: {side} has no usable lines in {path}")
-    sentences = group_by_sentence(items)
-    return Sentences(
-        # group_by_sentence keeps sentences in the order their ids first occur, as dict keys do.
-        ids=list(dict.fromkeys(item["sentence_id"] for item in items)),
-        gold=[
-            frozenset((e["start"], e["end"], e["type"], e["text"]) for e in sentence.gold)
-            for sentence in sentences
-        ],
-        strict=tally(sentences).strict,
-    )
+    return score_samples(path, items)
+
+
+def gold_sets(sample: SampleScore) -> list[frozenset]:
+    """Each sentence's gold entities as (start, end, type, text)."""
+    return [
+        frozenset((e["start"], e["end"], e["type"], e["text"]) for e in sentence.gold)
+        for sentence in sample.logged
+    ]
 
 
 def examples(ids: list[str]) -> str:
     return ", ".join(repr(i) for i in ids[:EXAMPLES]) + (", ..." if len(ids) > EXAMPLES else "")
 
 
-def mismatch(a: Sentences, b: Sentences) -> str | None:
+def mismatch(a: SampleScore, b: SampleScore) -> str | None:
     """What differs between the sentences the two runs saw, or None when nothing does."""
     ids_a, ids_b = set(a.ids), set(b.ids)
     only_a = [i for i in a.ids if i not in ids_b]
@@ -131,8 +127,8 @@ def mismatch(a: Sentences, b: Sentences) -> str | None:
             f"the runs saw different sentences ({len(a.ids)} in A, {len(b.ids)} in B; "
             f"{', '.join(sides)}): was one run limited (--limit) or on another data version?"
         )
-    gold_b = dict(zip(b.ids, b.gold, strict=True))
-    differ = [i for i, gold in zip(a.ids, a.gold, strict=True) if gold != gold_b[i]]
+    gold_b = dict(zip(b.ids, gold_sets(b), strict=True))
+    differ = [i for i, gold in zip(a.ids, gold_sets(a), strict=True) if gold != gold_b[i]]
     if differ:
         return (
             f"the gold entities differ on {len(differ)} of {len(a.ids)} sentences "
@@ -141,10 +137,18 @@ def mismatch(a: Sentences, b: Sentences) -> str | None:
     return None
 
 
-def aligned(a: Sentences, b: Sentences) -> tuple[np.ndarray, np.ndarray]:
+def aligned(a: SampleScore, b: SampleScore) -> tuple[np.ndarray, np.ndarray]:
     """Both runs' counts with row i the same sentence (A's order): logs need not share one."""
     row_b = {sentence: row for row, sentence in enumerate(b.ids)}
     return a.strict, b.strict[[row_b[sentence] for sentence in a.ids]]
+
+
+def paired_p_value(a: Run, b: Run, iterations: int = ITERATIONS, seed: int = SEED) -> float | None:
+    """The approximate randomisation p-value of two runs' F1 difference, paired by sentence;
+    None when they cannot be paired (no logged samples, not the same sentences and gold)."""
+    if a.samples is None or b.samples is None or mismatch(a.samples, b.samples):
+        return None
+    return randomisation_test(*aligned(a.samples, b.samples), iterations, seed)
 
 
 def described(run: Run) -> str:

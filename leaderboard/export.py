@@ -12,14 +12,20 @@ from typing import Any
 from .collect import Problem, Run
 from .plots import FIGURE_FILES
 from .site import Site
-from .tables import DIFFERENCE, Table
+from .tables import DIFFERENCE, Row, Table
 
 EMPTY = "–"
+BEST = "★"
 NOTE = (
     "F1, precision, recall and rates in percent (strict entity micro-F1, as the study). "
     '"reported" rows are the study\'s figures; "ours - reported" is the difference in F1 '
     'points. "ours (subset)": evaluated on part of a test split (lm-eval --limit), so not '
-    "comparable with the study's full test sets."
+    "comparable with the study's full test sets. [low, high] after our F1 is its 95% "
+    "interval, F1 ± 1.96 × the run's bootstrap f1_stderr (lm-eval's), clipped to [0, 100]. "
+    f"In Tables 1-3 and the cross-dataset table, {BEST} marks the best of our runs in a "
+    "column where it beats the second best at p < 0.05 (approximate randomisation test, "
+    "paired by sentence, on the logged samples). No mark: the difference is not significant, "
+    "or the two runs cannot be paired (no --log_samples, or they saw different sentences)."
 )
 
 
@@ -29,6 +35,20 @@ def format_cell(value: Any, kind: str) -> str:
     if isinstance(value, float):
         return f"{value:+.2f}" if kind == DIFFERENCE else f"{value:.2f}"
     return str(value)
+
+
+def interval_text(row: Row, index: int) -> str | None:
+    """A cell's 95% interval as "[low, high]", None where it has none."""
+    bounds = row.intervals[index] if index < len(row.intervals) else None
+    return None if bounds is None else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]"
+
+
+def cell_text(row: Row, index: int) -> str:
+    """A cell as the Markdown shows it: value, 95% interval, the best mark."""
+    parts = [format_cell(row.cells[index], row.kind), interval_text(row, index)]
+    if index in row.best:
+        parts.append(BEST)
+    return " ".join(p for p in parts if p)
 
 
 # Characters that are Markdown syntax inside a table cell (CommonMark inline syntax and GFM's
@@ -70,7 +90,11 @@ def markdown_table(table: Table) -> list[str]:
         for i in range(len(table.headers))
     ]
     lines = [line(table.headers), "|" + "|".join("---:" if n else "---" for n in numeric) + "|"]
-    lines += [line([format_cell(v, row.kind) for v in row.cells]) for row in table.rows]
+    for row in table.rows:
+        cells = [markdown_text(cell_text(row, i)) for i in range(len(row.cells))]
+        if row.link:
+            cells[0] = f"[{cells[0]}]({row.link})"
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -121,6 +145,17 @@ def run_record(run: Run) -> dict[str, Any]:
     return record
 
 
+def row_record(row: Row) -> dict[str, Any]:
+    """A table row; `intervals` (per cell, [low, high] or null) and `best` (cell index -> why
+    it is marked) only where the row has them."""
+    record: dict[str, Any] = {"kind": row.kind, "cells": list(row.cells), "link": row.link}
+    if row.intervals:
+        record["intervals"] = [list(i) if i else None for i in row.intervals]
+    if row.best:
+        record["best"] = {str(i): note for i, note in row.best.items()}
+    return record
+
+
 def problem_record(problem: Problem) -> dict[str, Any]:
     return {
         "path": str(problem.path),
@@ -150,7 +185,7 @@ def json_text(site: Site) -> str:
                 "title": t.title,
                 "caption": t.caption,
                 "headers": list(t.headers),
-                "rows": [{"kind": r.kind, "cells": list(r.cells)} for r in t.rows],
+                "rows": [row_record(r) for r in t.rows],
             }
             for t in site.tables
         ],

@@ -61,11 +61,16 @@ def registry_name(name: str) -> str | None:
 
 
 def identify(
-    pretrained: str, adapter: str | None, prompt_format: str, demonstrations: str | None = None
+    pretrained: str,
+    adapter: str | None,
+    prompt_format: str,
+    demonstrations: str | None = None,
+    decoding: str | None = None,
 ) -> Identity:
     """The identity of an lm-eval run. A run is comparable with the study's row only in the
-    prompt format the study used for that model (its own) and with the default demonstrations;
-    other formats, and demonstrations drawn otherwise ("1-shot kNN"), get a labelled row."""
+    prompt format the study used for that model (its own), with the default demonstrations and
+    the tasks' own decoding; other formats, demonstrations drawn otherwise ("1-shot kNN") and
+    decoding overrides (lm-eval --gen_kwargs, "decoding temperature=0.7") get a labelled row."""
     registered_adapter = registry_name(adapter) if adapter else None
     registry = registered_adapter or registry_name(pretrained)
     sft_adapter = None if registered_adapter else adapter
@@ -79,6 +84,8 @@ def identify(
         label, study = f"{label} [{prompt_format} prompt]", None
     if demonstrations:
         label, study = f"{label} [{demonstrations}]", None
+    if decoding:
+        label, study = f"{label} [decoding {decoding}]", None
     return Identity(label, study, reported_families().get(study or "", ""), sft_adapter)
 
 

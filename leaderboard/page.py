@@ -7,11 +7,10 @@ empty cells last in both directions; a second click reverses.
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
-from .export import NOTE, format_cell, summary
+from .export import BEST, NOTE, format_cell, interval_text, summary
 from .site import Site
-from .tables import DIFFERENCE, REPORTED, Table
+from .tables import DIFFERENCE, REPORTED, Row, Table
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }
@@ -29,6 +28,10 @@ tr.reported td { color: #666; font-style: italic; }
 tr.difference td { font-size: 0.8rem; }
 td.pos { color: #1a7f37; }
 td.neg { color: #c62828; }
+td.best { font-weight: 600; }
+span.interval { color: #777; font-size: 0.75rem; font-weight: normal; }
+span.best-mark { color: #b8860b; cursor: help; }
+a.errors-link { color: inherit; }
 figure { margin: 0.5rem 0 1.5rem; }
 figcaption { color: #555; font-size: 0.85rem; }
 .problems li { font-family: monospace; font-size: 0.8rem; }
@@ -69,16 +72,33 @@ for (const table of document.querySelectorAll("table.sortable")) {
 ROW_CLASSES = {REPORTED: "reported", DIFFERENCE: "difference"}
 
 
-def cell(value: Any, kind: str) -> str:
-    text = escape(format_cell(value, kind))
+def cell(row: Row, index: int) -> str:
+    """A cell; a number keeps its value in data-value (what sorting reads) and shows its 95%
+    interval and best mark, if any, after it."""
+    value = row.cells[index]
+    text = escape(format_cell(value, row.kind))
     if value is None or value == "":
         return f'<td class="empty">{text}</td>'
-    if isinstance(value, (int, float)):
-        sign = ""
-        if kind == DIFFERENCE and value:
-            sign = " pos" if value > 0 else " neg"
-        return f'<td class="num{sign}" data-value="{value!r}">{text}</td>'
-    return f"<td>{text}</td>"
+    if not isinstance(value, (int, float)):
+        return f"<td>{text}</td>"
+    css = "num"
+    if row.kind == DIFFERENCE and value:
+        css += " pos" if value > 0 else " neg"
+    bounds = interval_text(row, index)
+    if bounds:
+        text += f' <span class="interval" title="95% interval">{bounds}</span>'
+    if index in row.best:
+        css += " best"
+        text += f' <span class="best-mark" title="{escape(row.best[index])}">{BEST}</span>'
+    return f'<td class="{css}" data-value="{value!r}">{text}</td>'
+
+
+def linked(text: str, link: str) -> str:
+    """A row's first cell as a link to its run's error page."""
+    return (
+        f'<td><a class="errors-link" href="{escape(link)}" title="every sentence of this run, '
+        f'its errors marked">{escape(text)}</a></td>'
+    )
 
 
 def table_html(table: Table) -> str:
@@ -90,7 +110,10 @@ def table_html(table: Table) -> str:
     for row in table.rows:
         css = ROW_CLASSES.get(row.kind)
         opening = f'<tr class="{css}">' if css else "<tr>"
-        body.append(opening + "".join(cell(v, row.kind) for v in row.cells) + "</tr>")
+        cells = [cell(row, i) for i in range(len(row.cells))]
+        if row.link:
+            cells[0] = linked(row.cells[0], row.link)
+        body.append(opening + "".join(cells) + "</tr>")
     return (
         f'{heading}<div class="scroll"><table class="sortable" data-key="{table.key}">'
         f"<caption>{escape(table.caption)}</caption><thead><tr>{head}</tr></thead>"

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Any
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.names import GENERAL_DOMAIN, METRICS, SCIENTIFIC
 
 from .collect import Run
+from .compare import paired_p_value
+from .error_pages import page_path
 from .reference import FILES, ReportedRow, load_reported, reported_families
+from .significance import ITERATIONS
 
 REPORTED, OURS, DIFFERENCE = "reported", "ours", "ours - reported"
 OURS_SUBSET = "ours (subset)"  # evaluated on part of a test split: not comparable yet
@@ -51,6 +55,10 @@ class Column:
 class Row:
     kind: str  # REPORTED, OURS or DIFFERENCE
     cells: tuple[Any, ...]  # str, int, float (percent) or None (no value)
+    link: str | None = None  # the run's error page (site-relative), where it has one
+    # Per cell: the 95% interval (low, high) of an F1 value; empty or None where there is none.
+    intervals: tuple[tuple[float, float] | None, ...] = ()
+    best: Mapping[int, str] = field(default_factory=dict)  # cell index -> why it is marked best
 
 
 @dataclass(frozen=True)
@@ -79,42 +87,105 @@ def column(dataset: str, setting: str, trained_on: str | None = None, reference=
     return Column(header, dataset, setting, trained_on, reference)
 
 
+LEAD = 3  # study tables' cells before the F1 columns: model, family, source
+# The two-sided 95% normal quantile: our F1 cells show F1 +- Z_95 x lm-eval's f1_stderr.
+Z_95 = NormalDist().inv_cdf(0.975)
+ALPHA = 0.05  # a column's best run is marked when it beats the second at p below this
+
+
+def interval(run: Run) -> tuple[float, float] | None:
+    """The 95% interval of a run's F1 (percent): F1 +- Z_95 x its bootstrap standard error,
+    clipped to [0, 100] where F1 lives; None without both figures."""
+    f1, stderr = run.metrics["f1"], run.metrics["f1_stderr"]
+    if f1 is None or stderr is None:
+        return None
+    return max(0.0, 100 * (f1 - Z_95 * stderr)), min(100.0, 100 * (f1 + Z_95 * stderr))
+
+
+def our_row(label: str, family: str, source: str, runs: Sequence[Run | None]) -> Row:
+    """Our row of a model: each column's F1, with its 95% interval."""
+    values = [percent(run.metrics["f1"]) if run else None for run in runs]
+    intervals = [interval(run) if run else None for run in runs]
+    return Row(OURS, (label, family, source, *values), intervals=(None,) * LEAD + tuple(intervals))
+
+
+def best_note(best: Run, second: Run) -> str | None:
+    """Why `best` is marked best of its column, or None when it is not significantly better
+    than `second` (or the two cannot be paired: no logged samples, other sentences)."""
+    p_value = paired_p_value(second, best)
+    if p_value is None or p_value >= ALPHA:
+        return None
+    return (
+        f"significantly best of our runs: beats {second.model} (F1 "
+        f"{100 * second.metrics['f1']:.2f}) at p = {p_value:.4f} (approximate randomisation, "
+        f"paired by sentence, {ITERATIONS} shuffles)"
+    )
+
+
+def with_best_marks(rows: list[Row], row_runs: Mapping[int, Sequence[Run | None]]) -> list[Row]:
+    """`rows` with each column's best run marked where it beats the second best at p < ALPHA.
+    `row_runs`: our rows' index -> the run of each column."""
+    marks: dict[int, dict[int, str]] = {}
+    columns = len(next(iter(row_runs.values()), ()))
+    for index in range(columns):
+        ranked = sorted(
+            (
+                (runs[index].metrics["f1"], row)
+                for row, runs in row_runs.items()
+                if runs[index] is not None and runs[index].metrics["f1"] is not None
+            ),
+            reverse=True,
+        )
+        if len(ranked) < 2 or ranked[0][0] == ranked[1][0]:
+            continue  # nothing to beat, or a tie
+        (_, best), (_, second) = ranked[:2]
+        note = best_note(row_runs[best][index], row_runs[second][index])
+        if note:
+            marks.setdefault(best, {})[LEAD + index] = note
+    return [replace(row, best=marks[i]) if i in marks else row for i, row in enumerate(rows)]
+
+
 def study_rows(
     columns: Sequence[Column], runs: Sequence[Run], reported: Sequence[ReportedRow]
 ) -> list[Row]:
     """Reported rows in the study's order, each followed by our rows of that model and their
-    differences; then our models the study does not have."""
-    ours: dict[str, list[float | None]] = {}
-    first: dict[str, Run] = {}
+    differences; then our models the study does not have. Our F1 cells carry 95% intervals,
+    and each column's best run a mark where it is significantly better than the second."""
+    ours: dict[str, list[Run | None]] = {}  # model -> its run in each column
     subset: set[str] = set()  # models with a cell from part of a test split (lm-eval --limit)
     for run in runs:
         for index, col in enumerate(columns):
             if col.takes(run):
-                cells = ours.setdefault(run.model, [None] * len(columns))
-                cells[index] = percent(run.metrics["f1"])
-                first.setdefault(run.model, run)
+                ours.setdefault(run.model, [None] * len(columns))[index] = run
                 if run.subset:
                     subset.add(run.model)
+    first = {label: next(r for r in cells if r) for label, cells in ours.items()}
 
     def source(label: str, kind: str) -> str:
         return kind.replace(OURS, OURS_SUBSET) if label in subset else kind
 
-    rows = []
+    rows: list[Row] = []
+    row_runs: dict[int, list[Run | None]] = {}
+
+    def add_ours(label: str, family: str) -> None:
+        row_runs[len(rows)] = ours[label]
+        rows.append(our_row(label, family, source(label, OURS), ours[label]))
+
     matched: set[str] = set()
     for row in reported:
         values = [row.values.get(col.reference) if col.reference else None for col in columns]
         rows.append(Row(REPORTED, (row.model, row.family, REPORTED, *values)))
         for label in sorted(m for m in ours if first[m].study_model == row.model):
             matched.add(label)
-            rows.append(Row(OURS, (label, row.family, source(label, OURS), *ours[label])))
-            pairs = zip(ours[label], values, strict=True)
+            add_ours(label, row.family)
+            pairs = zip(rows[-1].cells[LEAD:], values, strict=True)
             deltas = [o - r if None not in (o, r) else None for o, r in pairs]
             if any(d is not None for d in deltas):
                 cells = (label, row.family, source(label, DIFFERENCE), *deltas)
                 rows.append(Row(DIFFERENCE, cells))
     for label in sorted(ours.keys() - matched):
-        rows.append(Row(OURS, (label, first[label].family, source(label, OURS), *ours[label])))
-    return rows
+        add_ours(label, first[label].family)
+    return with_best_marks(rows, row_runs)
 
 
 def study_table(key, name, caption, columns, runs, reported) -> Table:
@@ -348,6 +419,10 @@ def averages_table(runs: Sequence[Run]) -> Table:
     )
 
 
+def error_page(run: Run) -> str | None:
+    return page_path(run) if run.samples is not None else None
+
+
 # METRICS follow "Prompt", in their order.
 RUN_HEADERS = (
     "Model",
@@ -389,13 +464,16 @@ def runs_table(runs: Sequence[Run]) -> Table:
                     run.n_original,
                     str(run.results_path),
                 ),
+                error_page(run),
+                intervals=(None,) * RUN_HEADERS.index("F1") + (interval(run),),
             )
         )
     return Table(
         "runs",
         "All runs",
         "Every run read, newest kept where a model, setting and task came twice; rates in %. "
-        "Documents: lm-eval documents evaluated, of the test split's (fewer: --limit).",
+        "Documents: lm-eval documents evaluated, of the test split's (fewer: --limit). A "
+        "model name links to the run's error page, where its samples were logged.",
         RUN_HEADERS,
         tuple(rows),
     )
@@ -473,6 +551,7 @@ def errors_table(runs: Sequence[Run]) -> Table:
                     percent(s.score.hallucination_rate),
                     percent(s.score.f1),
                 ),
+                error_page(run),
             )
         )
     headers = (
@@ -494,7 +573,8 @@ def errors_table(runs: Sequence[Run]) -> Table:
         "errors",
         "Error classes (from logged samples)",
         "Predictions are correct, of the wrong type, with wrong boundaries or spurious; missed "
-        "counts gold entities no prediction matched (sciner_tasks.scoring.classify_predictions).",
+        "counts gold entities no prediction matched (sciner_tasks.scoring.classify_predictions). "
+        "A model name links to the run's error page: every sentence, its errors marked.",
         headers,
         tuple(rows),
     )

@@ -1,6 +1,7 @@
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +97,52 @@ def smollm2_chat_run(smollm2, tmp_path_factory) -> LmEvalRun:
 def lm_eval_runner():
     """`run_lm_eval`, for tests that run other tasks."""
     return run_lm_eval
+
+
+# ------------------------------------------------------------------ pages in a real browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium (Debian's) driven by playwright, shared by the session's tests."""
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install playwright"
+    )
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed: apt-get install -y chromium")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, index: Path):
+    """The page loaded from file://, with the console errors and requests it made."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(index.as_uri(), wait_until="load")
+    return page, errors, requests
+
+
+def screenshot(page, name: str, tmp_path: Path, **options) -> Path:
+    """Save under tmp_path and, when SCINER_ARTIFACTS is set, there too (CI keeps those)."""
+    path = tmp_path / name
+    page.screenshot(path=str(path), **options)
+    if os.environ.get("SCINER_ARTIFACTS"):
+        artifacts = Path(os.environ["SCINER_ARTIFACTS"])
+        artifacts.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, artifacts / name)
+    return path

@@ -8,15 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from xml.etree import ElementTree
 
 import pytest
+from conftest import open_page, screenshot
 
 from leaderboard import export
 from leaderboard.__main__ import main
@@ -624,6 +623,7 @@ def test_cli_writes_the_site_and_pushes_it(zoo, tmp_path, monkeypatch, capsys):
         "leaderboard.json",
         "figure1.svg",
         "figure2.svg",
+        "errors",  # a page per run with logged samples
     }
     assert calls == [
         (
@@ -644,9 +644,14 @@ def test_cli_writes_the_site_and_pushes_it(zoo, tmp_path, monkeypatch, capsys):
     printed = capsys.readouterr().out
     assert "9 runs from 5 results and 2 samples files; 0 input items skipped" in printed
     assert "commit/abc" in printed
+    assert f", 2 error pages in {site / 'errors'}\n" in printed
     page = (site / "index.html").read_text()
-    # Self-contained: nothing to fetch (the SVG namespace is a name, not a request).
-    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|\bhref=|@import|url\(", page)
+    # Self-contained: nothing to fetch (the SVG namespace is a name, not a request); links
+    # only to the error pages the build wrote beside it, one per run with logged samples.
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", page)
+    links = set(re.findall(r'\bhref="([^"]*)"', page))
+    assert len(links) == 2 and all(re.fullmatch(r"errors/[a-z0-9-]+\.html", a) for a in links)
+    assert all((site / link).is_file() for link in links)
     assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
     markdown = (site / "leaderboard.md").read_text()
     assert "![figure2](figure2.svg)" in markdown and "| UniNER-7B | s-llm | ours |" in markdown
@@ -689,7 +694,9 @@ def test_demo_from_real_lm_eval_runs(smollm2_chat_run, demo_site):
         "warnings": 0,
     }
     table1 = next(t for t in document["tables"] if t["key"] == "table1")
-    (smol,) = [r for r in table1["rows"] if r["cells"][0] == "SmolLM2-135M-Instruct"]
+    # The demo's --gen_kwargs max_gen_toks=24 is a decoding override: its own labelled row.
+    label = "SmolLM2-135M-Instruct [decoding max_gen_toks=24]"
+    (smol,) = [r for r in table1["rows"] if r["cells"][0] == label]
     cells = dict(zip(table1["headers"], smol["cells"], strict=True))
     lm_eval = smollm2_chat_run.results["results"]
     # Whatever the tiny model scored (about 0), shown as lm-eval computed it, in percent.
@@ -704,51 +711,6 @@ def test_demo_from_real_lm_eval_runs(smollm2_chat_run, demo_site):
 
 
 # ------------------------------------------------------------------ the page in a real browser
-
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install playwright"
-    )
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed: apt-get install -y chromium")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, index: Path):
-    """The page loaded from file://, with the console errors and requests it made."""
-    page = browser.new_page(viewport={"width": 1600, "height": 1000})
-    errors, requests = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(index.as_uri(), wait_until="load")
-    return page, errors, requests
-
-
-def screenshot(page, name: str, tmp_path: Path, **options) -> Path:
-    """Save under tmp_path and, when SCINER_ARTIFACTS is set, there too (CI keeps those)."""
-    path = tmp_path / name
-    page.screenshot(path=str(path), **options)
-    if os.environ.get("SCINER_ARTIFACTS"):
-        artifacts = Path(os.environ["SCINER_ARTIFACTS"])
-        artifacts.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, artifacts / name)
-    return path
 
 
 def column_values(page, table_key: str, column: int) -> list:

@@ -283,6 +283,32 @@ def with_task_metadata(data: dict, task: str, metadata: dict) -> dict:
     return data | {"configs": {**data.get("configs", {}), task: config}}
 
 
+def test_runs_with_decoding_overrides_are_kept_apart_and_labelled(tmp_path):
+    """lm-eval --gen_kwargs replaces the tasks' greedy decoding: such a run is another setting,
+    not a duplicate of the greedy one, and not comparable with the study."""
+    out = tmp_path / "results"
+    task = "sciner_scierc_0shot_uniner"
+
+    def run(stamp, f1, date, gen_kwargs):
+        data = results({"pretrained": UNINER}, {task: metrics(f1)}, date)
+        data["config"]["gen_kwargs"] = gen_kwargs
+        return write_run(out, stamp, data)
+
+    greedy = run("s0", 0.20, 3.0, {})
+    sampled = run("s1", 0.30, 1.0, {"temperature": 0.7, "do_sample": True, "until": ["\n"]})
+    # lm-eval before 0.4.13 wrote the command line's string.
+    as_string = run("s2", 0.25, 2.0, "max_gen_toks=64,temperature=0")
+    collection, _ = collect_warned([out])
+    assert not collection.problems
+    labels = {r.results_path: r.model for r in collection.runs}
+    assert labels == {
+        greedy: "UniNER-7B",
+        sampled: 'UniNER-7B [decoding do_sample=true, temperature=0.7, until=["\\n"]]',
+        as_string: "UniNER-7B [decoding max_gen_toks=64, temperature=0]",
+    }
+    assert [r.study_model for r in collection.runs if r.results_path != greedy] == [None, None]
+
+
 def test_runs_differing_in_sampler_or_seed_are_all_kept(tmp_path):
     out = tmp_path / "results"
     one_shot, zero_shot = "sciner_scierc_1shot_uniner", "sciner_scierc_0shot_uniner"

@@ -4,13 +4,18 @@ runs that did not see the same sentences, and the CLI on result folders in lm-ev
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from leaderboard.__main__ import main
+from leaderboard.collect import InputWarning, collect
+from leaderboard.compare import paired_p_value
 from leaderboard.significance import paired_bootstrap, randomisation_test
+from leaderboard.site import build_site
+from leaderboard.tables import OURS
 from sciner_tasks.names import METRICS
 
 TASK = "sciner_scierc_0shot"
@@ -100,13 +105,21 @@ def item(index: int, right: bool, gold_type: str = "Task") -> dict:
     }
 
 
-def write_run(out: Path, model: str, items: list[dict], stamp: str = "2026-01-01T00-00-00.1"):
+def write_run(
+    out: Path,
+    model: str,
+    items: list[dict],
+    stamp: str = "2026-01-01T00-00-00.1",
+    f1: float = 0.5,
+    f1_stderr: float = 0.05,
+):
     """lm-eval's --output_path OUT --log_samples files: OUT/<model>/results_<stamp>.json and
     samples_<task>_<stamp>.jsonl, our item logged under each metric's name."""
     folder = out / model.replace("/", "__")
     folder.mkdir(parents=True, exist_ok=True)
-    # compare reads only the samples; the metrics are there so the results file is complete.
-    metrics = {f"{m},none": 0.5 for m in METRICS}
+    # compare reads only the samples; the metrics are there so the results file is complete
+    # (the leaderboard ranks runs by their F1).
+    metrics = {f"{m},none": 0.5 for m in METRICS} | {"f1,none": f1, "f1_stderr,none": f1_stderr}
     results = {
         "results": {TASK: {"alias": TASK, **metrics}},
         "n-samples": {TASK: {"original": len(items), "effective": len(items)}},
@@ -247,3 +260,112 @@ def test_cli_rejects_bad_arguments(argv, message, tmp_path, monkeypatch, capsys)
     with pytest.raises(SystemExit) as exit_:
         main(["compare", *argv])
     assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ the leaderboard's marks
+
+
+def f1_of(right: list[bool]) -> float:
+    return sum(right) / len(right)  # one gold entity and one prediction per sentence
+
+
+def study_cell(out: Path, model: str):
+    """Our row of `model` in Table 1 and the index of its SciERC 0-shot cell."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        collection = collect([out])
+    table1 = build_site(collection, [str(out)]).study[0]
+    (row,) = [r for r in table1.rows if r.kind == OURS and r.cells[0] == model]
+    return row, table1.headers.index("SciERC 0-shot")
+
+
+def write_ranked(out: Path, rights: dict[str, list[bool]]) -> None:
+    for k, (model, right) in enumerate(rights.items()):
+        write_run(out, model, run_items(right), f"2026-01-0{k + 1}T00-00-00.1", f1=f1_of(right))
+
+
+def test_the_best_run_of_a_column_is_marked_when_it_beats_the_second(tmp_path, capsys):
+    worst = [i < 10 for i in range(SENTENCES)]
+    write_ranked(tmp_path, {"org/a": A_RIGHT, "org/b": B_RIGHT, "org/worst": worst})
+    best, column = study_cell(tmp_path, "b")
+    # B beats A, the second, on 10 sentences and loses on none: p = 2 / 2**10.
+    assert set(best.best) == {column}
+    p_value = paired_p_value(*(study_run(tmp_path, m) for m in ("a", "b")))
+    assert p_value == randomisation_test(
+        counts([RIGHT if r else WRONG for r in A_RIGHT]),
+        counts([RIGHT if r else WRONG for r in B_RIGHT]),
+    )
+    assert p_value < 0.01
+    assert best.best[column].startswith(
+        f"significantly best of our runs: beats a (F1 50.00) at p = {p_value:.4f}"
+    )
+    for other in ("a", "worst"):
+        assert study_cell(tmp_path, other)[0].best == {}
+    site = tmp_path / "site"
+    assert main(["build", str(tmp_path), "--out", str(site)]) == 0
+    capsys.readouterr()
+    page = (site / "index.html").read_text()
+    # Tables 1 and 2 both have the SciERC 0-shot column.
+    assert page.count('class="best-mark"') == 2
+    # 66.67 +- 1.96 x 5.00; the brackets escaped, Markdown syntax otherwise.
+    assert "| 66.67 \\[56.87, 76.47\\] ★ |" in (site / "leaderboard.md").read_text()
+    document = json.loads((site / "leaderboard.json").read_text())
+    marked = [(t["key"], r) for t in document["tables"] for r in t["rows"] if r.get("best")]
+    assert [(key, r["cells"][0]) for key, r in marked] == [("table1", "b"), ("table2", "b")]
+    assert list(marked[0][1]["best"]) == [str(column)]
+
+
+def study_run(out: Path, model: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        (run,) = [r for r in collect([out]).runs if r.model == model]
+    return run
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        # One sentence better: far from significant.
+        [i < 2 * SENTENCES // 3 - 1 for i in range(SENTENCES)],
+        # The same F1 (a tie): no best to mark.
+        B_RIGHT[::-1],
+    ],
+)
+def test_no_mark_without_a_significant_lead(tmp_path, second):
+    write_ranked(tmp_path, {"org/b": B_RIGHT, "org/second": second})
+    assert study_cell(tmp_path, "b")[0].best == {}
+
+
+def test_no_mark_when_best_and_second_cannot_be_paired(tmp_path):
+    # The second saw 40 of the 60 sentences (--limit): B's lead over A is significant on the
+    # full set (the test above), but these two runs have no common test set.
+    limited = tmp_path / "limited"
+    write_ranked(limited, {"org/b": B_RIGHT, "org/second": A_RIGHT[:40]})
+    assert paired_p_value(study_run(limited, "second"), study_run(limited, "b")) is None
+    assert study_cell(limited, "b")[0].best == {}
+    # The second logged no samples: its results file alone has no sentences.
+    unlogged = tmp_path / "unlogged"
+    write_ranked(unlogged, {"org/b": B_RIGHT, "org/second": A_RIGHT})
+    for samples in (unlogged / "org__second").glob("samples_*.jsonl"):
+        samples.unlink()
+    assert study_cell(unlogged, "b")[0].best == {}
+
+
+@pytest.mark.parametrize(
+    ("f1", "stderr", "interval"),
+    [(0.5, 0.05, (40.2, 59.8)), (0.02, 0.05, (0.0, 11.8)), (0.99, 0.01, (97.04, 100.0))],
+)
+def test_our_f1_cells_carry_their_95_percent_interval(tmp_path, f1, stderr, interval):
+    write_run(tmp_path, "org/b", run_items(B_RIGHT), f1=f1, f1_stderr=stderr)
+    row, column = study_cell(tmp_path, "b")
+    assert row.cells[column] == pytest.approx(100 * f1)
+    assert row.intervals[column] == pytest.approx(interval, abs=0.01)
+    assert [i for i, bounds in enumerate(row.intervals) if bounds] == [column]
+    # The all-runs table's F1 cell has it too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        runs = build_site(collect([tmp_path]), [str(tmp_path)]).runs
+    (run,) = runs.rows
+    f1_cell = runs.headers.index("F1")
+    assert [i for i, bounds in enumerate(run.intervals) if bounds] == [f1_cell]
+    assert run.intervals[f1_cell] == pytest.approx(interval, abs=0.01)

@@ -1,0 +1,593 @@
+"""Error pages: one self-contained HTML page per run with logged samples, showing every
+sentence with its gold and predicted entities marked in the text.
+
+A page is its run's sentences as JSON (`page_data`) and a script that builds one page of
+PAGE_SIZE sentences at a time from it, so a 2,861-sentence WLPC run stays a few megabytes and
+quick to open. Model output is untrusted: the JSON is escaped for the script element
+(`script_json`) and the script builds the DOM from text nodes only.
+
+Every prediction is one mark of its error class (`sciner_tasks.scoring.classify_predictions`),
+in the text or, where its string does not occur there (hallucinated, or empty), listed beside
+the sentence; every missed gold entity is one mark too. So the marks of a class, counted over
+the page, are the run's count in the leaderboard's error-class table.
+
+The JSON, `{"pageSize", "types", "classes", "labels", "sentences"}`, has one array per sentence:
+[id, text, failed generations, gold marks, predicted marks, gold segments, predicted segments].
+A mark is [type, class, other, start, end] when located in the text and [type, class, other,
+string] when not; type and class index `types` and `classes`. `other` links the two lines: a
+predicted mark's gold mark (-1: spurious), a gold mark's predicted mark (-1: missed) or, for a
+repeated mention, the gold mark it repeats. Gold marks are `classify_predictions`'s gold in its
+order (so a prediction's match indexes them), then the repeated mentions. A segment is
+[start, end, mark, ...]: a piece of text and the marks covering it, outermost first (`segments`).
+Offsets are UTF-16 code units, as JavaScript indexes strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from html import escape
+from itertools import accumulate, pairwise
+from typing import Any
+
+from sciner_tasks.scoring import (
+    CORRECT,
+    SPURIOUS,
+    WRONG_BOUNDARY,
+    WRONG_TYPE,
+    SentencePredictions,
+    Span,
+    classify_predictions,
+    count_hallucinated,
+)
+
+from .collect import Run
+
+ERRORS_DIR = "errors"  # the pages' folder in the site
+PAGE_SIZE = 20  # sentences in the DOM at a time
+MISSED = "missed"  # a gold entity no prediction was matched to (counted)
+REPEAT = "repeat"  # a gold entity's repeated mention, which the scorer counts once (not counted)
+CLASSES = (CORRECT, WRONG_TYPE, WRONG_BOUNDARY, SPURIOUS, MISSED, REPEAT)
+COUNTED = CLASSES[:5]  # the error-class table's columns (`ErrorCounts`' fields)
+LABELS = {
+    CORRECT: "correct",
+    WRONG_TYPE: "wrong type",
+    WRONG_BOUNDARY: "wrong boundary",
+    SPURIOUS: "spurious",
+    MISSED: "missed",
+    REPEAT: "repeated mention",
+}
+HALLUCINATED = "hallucinated"  # the filter of predictions whose string is not in the sentence
+# One colour per entity type, in sorted type order (repeated past the last); no reds, which
+# mark errors.
+PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#7b4173",
+    "#00796b",
+    "#e6a50d",
+    "#3182bd",
+    "#31a354",
+    "#756bb1",
+    "#5d4037",
+    "#9c9ede",
+    "#a55194",
+)
+TINT = 0.22  # opacity of a type's colour behind its marks: overlapping marks show darker
+
+Location = tuple[int, int]  # [start, end) in the sentence text
+
+
+def page_path(run: Run) -> str:
+    """The run's page, relative to the site folder. Readable (task, model, setting) and unique:
+    runs differ in their key, which the hash covers, while the readable part may collide once
+    non-alphanumeric characters are dropped."""
+    readable = re.sub(r"[^a-z0-9]+", "-", f"{run.task} {run.model} {run.setting}".lower())
+    digest = hashlib.sha256(repr(run.key).encode()).hexdigest()[:8]
+    return f"{ERRORS_DIR}/{readable.strip('-')}-{digest}.html"
+
+
+# ------------------------------------------------------------------ where marks sit in the text
+
+
+def find(string: str, text: str, overlapping: Location | None = None) -> Location | None:
+    """The first occurrence of `string` in `text` (the first that shares a character with
+    `overlapping`, when given); None for an empty string or none found."""
+    if not string:
+        return None
+    start = 0 if overlapping is None else max(0, overlapping[0] - len(string) + 1)
+    found = text.find(string, start)  # from here on, an occurrence ends after overlapping[0]
+    if found == -1 or (overlapping is not None and found >= overlapping[1]):
+        return None
+    return found, found + len(string)
+
+
+def gold_location(span: Span, text: str) -> Location | None:
+    """A gold entity's offsets, where they hold its string; else the string's first occurrence
+    (offsets of another version of the text), else None."""
+    if 0 <= span.start < span.end <= len(text) and text[span.start : span.end] == span.text:
+        return span.start, span.end
+    return find(span.text, text)
+
+
+def predicted_location(
+    label: str, string: str, gold: Location | None, text: str
+) -> Location | None:
+    """Where a prediction of class `label` is marked. Correct and wrong type: on the gold
+    entity it matched (its string is that entity's). Wrong boundary: its string's first
+    occurrence overlapping that entity, which the scorer's match guarantees. Spurious: its
+    string's first occurrence. None: the string is not in the text (listed beside it)."""
+    if label in (CORRECT, WRONG_TYPE):
+        return gold
+    if label == WRONG_BOUNDARY and gold is not None:
+        return find(string, text, gold) or find(string, text)
+    return find(string, text)
+
+
+def repeated_mentions(
+    gold: Sequence[dict[str, Any]], counted: Sequence[Span]
+) -> list[tuple[Span, int]]:
+    """The gold mentions the scorer counts once through another mention of the same type and
+    string (`gold_spans`), each with the index of that counted mention, in text order."""
+    first = {(span.type, span.text): j for j, span in enumerate(counted)}
+    spans = {Span(e["start"], e["end"], e["type"], e["text"]) for e in gold} - set(counted)
+    return [(span, first[span.type, span.text]) for span in sorted(spans)]
+
+
+def segments(locations: Sequence[Location | None]) -> list[list[int]]:
+    """The text cut at every mark's start and end: each piece covered by marks as [start, end,
+    mark, ...], the covering marks (indices of `locations`) outermost first: earlier start,
+    then longer. Nesting one element per mark in that order draws overlapping marks, a mark
+    being the elements of every piece it covers."""
+    located = [i for i, location in enumerate(locations) if location is not None]
+    nesting = {
+        i: rank
+        for rank, i in enumerate(sorted(located, key=lambda i: (locations[i][0], -locations[i][1])))
+    }
+    opening: dict[int, list[int]] = {}
+    closing: dict[int, list[int]] = {}
+    for i in located:
+        opening.setdefault(locations[i][0], []).append(i)
+        closing.setdefault(locations[i][1], []).append(i)
+    bounds = sorted(opening.keys() | closing.keys())
+    covering: set[int] = set()
+    pieces = []
+    for start, end in pairwise(bounds):
+        covering.difference_update(closing.get(start, ()))
+        covering.update(opening.get(start, ()))
+        if covering:
+            pieces.append([start, end, *sorted(covering, key=nesting.__getitem__)])
+    return pieces
+
+
+def utf16_offsets(text: str) -> list[int] | None:
+    """Each code point offset's UTF-16 offset (JavaScript's string index), None where they are
+    the same: a character outside the Basic Multilingual Plane takes two units."""
+    if all(ord(c) <= 0xFFFF for c in text):
+        return None
+    return list(accumulate((2 if ord(c) > 0xFFFF else 1 for c in text), initial=0))
+
+
+def in_utf16(locations: Sequence[Location | None], offsets: list[int]) -> list[Location | None]:
+    return [None if at is None else (offsets[at[0]], offsets[at[1]]) for at in locations]
+
+
+# ------------------------------------------------------------------ the page's data
+
+
+def mark(type_code: int, label: str, other: int, location: Location | None, string: str) -> list:
+    if location is None:
+        return [type_code, CLASSES.index(label), other, string]
+    return [type_code, CLASSES.index(label), other, *location]
+
+
+def sentence_record(
+    sentence_id: str, sentence: SentencePredictions, failed: int, type_codes: dict[str, int]
+) -> list:
+    """One sentence of the page's data (see the module's docstring)."""
+    # Classified as the error-class table was (without a text, boundaries by strings alone).
+    classes = classify_predictions(sentence.gold, sentence.predictions, sentence.text)
+    text = sentence.text or ""
+    taken_by = {j: i for i, j in enumerate(classes.matched) if j is not None}
+    counted_at = [gold_location(span, text) for span in classes.gold]
+    repeats = repeated_mentions(sentence.gold, classes.gold)
+    predicted_at = [
+        predicted_location(label, string, None if j is None else counted_at[j], text)
+        for (_, string), label, j in zip(
+            sentence.predictions, classes.labels, classes.matched, strict=True
+        )
+    ]
+    repeat_at = [gold_location(span, text) for span, _ in repeats]
+    to_utf16 = utf16_offsets(text)
+    if to_utf16 is not None:
+        counted_at, repeat_at, predicted_at = (
+            in_utf16(locations, to_utf16) for locations in (counted_at, repeat_at, predicted_at)
+        )
+    gold = [
+        mark(
+            type_codes[span.type],
+            MISSED if j not in taken_by else classes.labels[taken_by[j]],
+            taken_by.get(j, -1),
+            at,
+            span.text,
+        )
+        for j, (span, at) in enumerate(zip(classes.gold, counted_at, strict=True))
+    ]
+    gold += [
+        mark(type_codes[span.type], REPEAT, first, at, span.text)
+        for (span, first), at in zip(repeats, repeat_at, strict=True)
+    ]
+    predicted = [
+        mark(type_codes[type_], label, -1 if j is None else j, at, string)
+        for (type_, string), label, j, at in zip(
+            sentence.predictions, classes.labels, classes.matched, predicted_at, strict=True
+        )
+    ]
+    return [
+        sentence_id,
+        text,
+        failed,
+        gold,
+        predicted,
+        segments(counted_at + repeat_at),
+        segments(predicted_at),
+    ]
+
+
+def run_types(sentences: Sequence[SentencePredictions]) -> list[str]:
+    """Every entity type of the run, gold and predicted, sorted: the palette's order."""
+    types = {e["type"] for s in sentences for e in s.gold}
+    return sorted(types | {t for s in sentences for t, _ in s.predictions})
+
+
+def page_data(run: Run) -> dict[str, Any]:
+    samples = run.samples
+    if samples is None:
+        raise ValueError(f"{run.model} on {run.task}: no logged samples, so no error page")
+    types = run_types(samples.logged)
+    codes = {t: k for k, t in enumerate(types)}
+    return {
+        "pageSize": PAGE_SIZE,
+        "types": types,
+        "classes": list(CLASSES),
+        "labels": [LABELS[c] for c in CLASSES],
+        "sentences": [
+            sentence_record(i, s, samples.failed_by_sentence.get(i, 0), codes)
+            for i, s in zip(samples.ids, samples.logged, strict=True)
+        ],
+    }
+
+
+# No string may end the script element or open a comment in it ("</script", "<!--"): <, > and
+# & are written as JSON escapes, as HTML-safe JSON usually is; ensure_ascii escapes the rest
+# (U+2028/2029, which older parsers take for line ends, and lone surrogates, which UTF-8 cannot
+# encode) the same way.
+SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def script_json(data: Any) -> str:
+    """`data` as JSON that is safe inside <script type="application/json">: whatever strings
+    it holds, it cannot end the element, and JSON.parse reads it back unchanged."""
+    return json.dumps(data, separators=(",", ":")).translate(SCRIPT_ESCAPES)
+
+
+# ------------------------------------------------------------------ the page
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }
+h1 { margin-bottom: 0.2rem; }
+#run, .note { color: #555; }
+.legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; align-items: baseline;
+  margin: 0.4rem 0; font-size: 0.9rem; }
+.legend > b { min-width: 7rem; }
+#toolbar { position: sticky; top: 0; z-index: 1; background: #fff; padding: 0.5rem 0;
+  border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap; gap: 0.5rem 1.2rem;
+  align-items: center; }
+#count { font-weight: 600; }
+#sentences { scroll-margin-top: 5rem; }
+.sentence { border-bottom: 1px solid #eee; padding: 0.5rem 0; }
+.head { font-size: 0.8rem; color: #666; }
+.head .failed { color: #c62828; font-weight: 600; }
+.line { display: grid; grid-template-columns: 5.5rem minmax(0, 1fr) 18rem; gap: 1rem;
+  line-height: 2.3; }
+.line > .label { color: #888; font-size: 0.8rem; text-align: right; }
+.line > .text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.beside { font-size: 0.85rem; }
+.beside .m { margin-right: 0.4rem; }
+.m { background: var(--tint); border-bottom: 3px solid var(--colour); border-radius: 2px; }
+.m .m { padding-bottom: 4px; }
+.m .m .m { padding-bottom: 8px; background: none; } /* two tints at most: text stays legible */
+.m.c-wrong_type { border-bottom-style: dashed; }
+.m.c-wrong_boundary { border-bottom-style: dotted; }
+.m.c-spurious { border-bottom-color: transparent; text-decoration: underline wavy #c62828;
+  text-decoration-skip-ink: none; text-underline-offset: 5px; }
+.m.c-missed { border-bottom: 3px dashed #c62828; }
+.m.c-repeat { background: none; border-bottom: 3px double #999; }
+.m.dim { background: none; border-bottom-color: #e4e4e4; text-decoration-color: #e4e4e4; }
+.swatch { padding: 0 0.3rem; }
+.neutral { --colour: #555; --tint: rgba(0, 0, 0, 0.06); }
+"""
+
+SCRIPT = """
+"use strict";
+const data = JSON.parse(document.getElementById("error-data").textContent);
+// A sentence's fields, in the order sentence_record writes them.
+const [ID, TEXT, FAILED, GOLD, PREDICTED, GOLD_SEGMENTS, PREDICTED_SEGMENTS] =
+  [0, 1, 2, 3, 4, 5, 6];
+const ALL = "all", HALLUCINATED = "hallucinated", MISSED = "missed";
+const controls = {
+  cls: document.getElementById("class"),
+  type: document.getElementById("type"),
+  failed: document.getElementById("failed"),
+  prev: document.getElementById("prev"),
+  next: document.getElementById("next"),
+};
+const list = document.getElementById("sentences");
+const state = {cls: ALL, type: ALL, failedOnly: false, shown: [], marks: 0, page: 0};
+
+const located = (mark) => mark.length === 5;
+const className = (mark) => data.classes[mark[1]];
+const markText = (sentence, mark) =>
+  located(mark) ? sentence[TEXT].slice(mark[3], mark[4]) : mark[3];
+// Predictions and missed gold entities are what the error-class table counts; a gold entity
+// a prediction was matched to is that prediction's other side, a repeated mention is not counted.
+const counted = (gold, mark) => !gold || className(mark) === MISSED;
+
+function matches(gold, mark) {
+  if (state.type !== ALL && String(mark[0]) !== state.type) return false;
+  if (state.cls === ALL) return true;
+  if (state.cls === HALLUCINATED) return !gold && !located(mark);
+  return className(mark) === state.cls;
+}
+
+function applyFilters() {
+  state.cls = controls.cls.value;
+  state.type = controls.type.value;
+  state.failedOnly = controls.failed.checked;
+  const everything = state.cls === ALL && state.type === ALL;
+  state.shown = [];
+  state.marks = 0;
+  data.sentences.forEach((sentence, index) => {
+    if (state.failedOnly && !sentence[FAILED]) return;
+    let found = false;
+    for (const gold of [true, false]) {
+      for (const mark of sentence[gold ? GOLD : PREDICTED]) {
+        if (!matches(gold, mark)) continue;
+        found = true;
+        if (counted(gold, mark)) state.marks += 1;
+      }
+    }
+    if (found || everything) state.shown.push(index);
+  });
+  state.page = 0;
+  render();
+}
+
+function countText() {
+  const s = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  let what;
+  if (state.cls === ALL) what = s(state.marks, "mark") + " (predictions and missed entities)";
+  else if (state.cls === HALLUCINATED) what = s(state.marks, "prediction") + " not in the sentence";
+  else what = s(state.marks, `${data.labels[data.classes.indexOf(state.cls)]} mark`);
+  if (state.type !== ALL) what += ` of type ${data.types[Number(state.type)]}`;
+  const failed = state.failedOnly ? " with a parse failure" : "";
+  return `${what} in ${state.shown.length} of ${data.sentences.length} sentences${failed}`;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function describe(sentence, gold, mark) {
+  const [type, , other] = mark;
+  const cls = className(mark);
+  const side = gold ? "gold" : "predicted", string = `"${markText(sentence, mark)}"`;
+  const what = `${side} ${data.types[type]} ${string}`;
+  const match = other >= 0 ? sentence[gold ? PREDICTED : GOLD][other] : null;
+  const place = located(mark) ? "" : ", not in the sentence";
+  if (cls === "repeat") return `${what}: repeated mention, scored once (as its first mention)`;
+  if (cls === MISSED || cls === "spurious") return `${what}: ${cls}${place}`;
+  if (cls === "correct") return `${what}: correct${place}`;
+  if (cls === "wrong_type") {
+    const [predicted, actual] = gold ? [match, mark] : [mark, match];
+    return `${side} ${string}: wrong type, predicted ${data.types[predicted[0]]}, ` +
+      `gold ${data.types[actual[0]]}${place}`;
+  }
+  const otherSide = gold ? "predicted" : "gold";
+  return `${what}: wrong boundary, ${otherSide} "${markText(sentence, match)}"${place}`;
+}
+
+function markElement(sentence, index, gold, k) {
+  const mark = sentence[gold ? GOLD : PREDICTED][k];
+  const cls = className(mark);
+  const node = element("span", `m t${mark[0]} c-${cls}`);
+  node.dataset.mark = `${index}${gold ? "g" : "p"}${k}`;
+  // data-class: what the error-class table counts; data-match: a gold entity's prediction.
+  node.dataset[counted(gold, mark) || cls === "repeat" ? "class" : "match"] = cls;
+  if (!matches(gold, mark)) node.classList.add("dim");
+  return node;
+}
+
+function line(sentence, index, gold) {
+  const row = element("div", `line ${gold ? "gold" : "predicted"}`);
+  const text = element("div", "text");
+  const marks = sentence[gold ? GOLD : PREDICTED];
+  let position = 0;
+  for (const [start, end, ...covering] of sentence[gold ? GOLD_SEGMENTS : PREDICTED_SEGMENTS]) {
+    if (start > position) text.append(sentence[TEXT].slice(position, start));
+    let parent = text;
+    const titles = [];
+    for (const k of covering) {
+      const node = markElement(sentence, index, gold, k);
+      titles.push(describe(sentence, gold, marks[k]));
+      node.title = titles.join("\\n");
+      parent.append(node);
+      parent = node;
+    }
+    parent.append(sentence[TEXT].slice(start, end));
+    position = end;
+  }
+  if (position < sentence[TEXT].length) text.append(sentence[TEXT].slice(position));
+  const beside = element("div", "beside");
+  marks.forEach((mark, k) => {
+    if (located(mark)) return;
+    const node = markElement(sentence, index, gold, k);
+    node.dataset.beside = "";
+    node.title = describe(sentence, gold, mark);
+    node.textContent = JSON.stringify(mark[3]);
+    beside.append(node);
+  });
+  if (beside.childElementCount) beside.prepend("not in the sentence: ");
+  row.append(element("div", "label", gold ? "gold" : "predicted"), text, beside);
+  return row;
+}
+
+function sentenceElement(index) {
+  const sentence = data.sentences[index];
+  const node = element("section", "sentence");
+  node.dataset.index = index;
+  const head = element("div", "head", `#${index + 1} \\u00b7 ${sentence[ID]}`);
+  if (sentence[FAILED]) {
+    const n = sentence[FAILED];
+    head.append(" \\u00b7 ", element("span", "failed",
+      `${n} generation${n === 1 ? "" : "s"} failed to parse`));
+  }
+  node.append(head, line(sentence, index, true), line(sentence, index, false));
+  return node;
+}
+
+function render() {
+  const size = data.pageSize;
+  const pages = Math.max(1, Math.ceil(state.shown.length / size));
+  const first = state.page * size;
+  const shown = state.shown.slice(first, first + size).map(sentenceElement);
+  list.replaceChildren(...(shown.length ? shown : [element("p", "note",
+    "No sentence matches these filters.")]));
+  document.getElementById("count").textContent = countText();
+  document.getElementById("page").textContent = `page ${state.page + 1} of ${pages}`;
+  controls.prev.disabled = state.page === 0;
+  controls.next.disabled = state.page >= pages - 1;
+}
+
+function turn(step) {
+  state.page += step;
+  render();
+  if (list.getBoundingClientRect().top < 0) list.scrollIntoView();
+}
+
+for (const control of [controls.cls, controls.type, controls.failed]) {
+  control.addEventListener("change", applyFilters);
+}
+controls.prev.addEventListener("click", () => turn(-1));
+controls.next.addEventListener("click", () => turn(1));
+applyFilters();
+performance.mark("errors-rendered");
+"""
+
+
+def tint(colour: str) -> str:
+    red, green, blue = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {TINT})"
+
+
+def type_style(types: Sequence[str]) -> str:
+    """Each type's colours, as the class t<index> its marks carry."""
+    return "".join(
+        f".t{k} {{ --colour: {PALETTE[k % len(PALETTE)]}; "
+        f"--tint: {tint(PALETTE[k % len(PALETTE)])}; }}\n"
+        for k in range(len(types))
+    )
+
+
+def options(values: Sequence[tuple[str, str]]) -> str:
+    return "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in values)
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.2f}"
+
+
+def header_html(run: Run, hallucinated: int) -> str:
+    samples = run.samples
+    score, errors = samples.score, samples.score.errors  # errors: a field per counted class
+    facts = (
+        f"{run.task} \u00b7 {run.setting} \u00b7 {run.prompt_format} prompt \u00b7 "
+        f"F1 {percent(score.f1)} (from the logged samples) \u00b7 {samples.sentences} sentences, "
+        f"{samples.generations} generations, {samples.failed} failed to parse \u00b7 "
+        f"hallucination rate {percent(score.hallucination_rate)}"
+    )
+    swatches = "".join(
+        f'<span><span class="m neutral c-{c} swatch">{escape(LABELS[c])}</span> '
+        f"{getattr(errors, c)}</span>"
+        for c in COUNTED
+    )
+    return (
+        '<p><a href="../index.html">\u2190 leaderboard</a></p>'
+        f"<h1>Errors of {escape(run.model)}</h1>"
+        f'<p id="run">{escape(facts)}</p>'
+        f'<div class="legend" id="classes"><b>Error classes</b>{swatches}'
+        f'<span><span class="m neutral c-repeat swatch">{escape(LABELS[REPEAT])}</span> '
+        "(gold, not counted)</span>"
+        f'<span><span class="m neutral c-spurious swatch">"\u2026"</span> not in the sentence '
+        f"{hallucinated} (hallucinated, listed beside it)</span></div>"
+        '<p class="note">Predictions: correct (solid underline), wrong type (dashed), wrong '
+        "boundary (dotted), spurious (red wave). Gold: the same style as the prediction it was "
+        "matched to, missed (red dashes), a repeated mention (grey double line; the scorer "
+        "counts each type and string once). Hover a mark for its match.</p>"
+    )
+
+
+def types_html(types: Sequence[str]) -> str:
+    swatches = "".join(
+        f'<span class="m t{k} swatch">{escape(t)}</span>' for k, t in enumerate(types)
+    )
+    return f'<div class="legend" id="types"><b>Entity types</b>{swatches}</div>'
+
+
+def toolbar_html(types: Sequence[str]) -> str:
+    classes = [(c, LABELS[c]) for c in COUNTED]
+    return (
+        '<div id="toolbar">'
+        '<label>Error class <select id="class">'
+        + options([("all", "all"), *classes, (HALLUCINATED, "not in the sentence")])
+        + '</select></label><label>Entity type <select id="type">'
+        + options([("all", "all"), *((str(k), t) for k, t in enumerate(types))])
+        + '</select></label><label><input type="checkbox" id="failed"> only sentences with a '
+        'parse failure</label><span id="count" aria-live="polite"></span>'
+        '<span><button type="button" id="prev">\u2190 previous</button> <span id="page"></span> '
+        '<button type="button" id="next">next \u2192</button></span></div>'
+    )
+
+
+def render(run: Run) -> str:
+    """The run's error page: one self-contained HTML file (needs the run's samples)."""
+    data = page_data(run)
+    samples = run.samples
+    hallucinated = sum(count_hallucinated(s.predictions, s.text or "") for s in samples.logged)
+    title = f"Errors of {run.model} on {run.task} ({run.setting})"
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}{type_style(data['types'])}</style>"
+        "</head><body>"
+        + header_html(run, hallucinated)
+        + types_html(data["types"])
+        + toolbar_html(data["types"])
+        + '<div id="sentences"></div><noscript>The sentences are drawn by JavaScript.</noscript>'
+        + f'<script type="application/json" id="error-data">{script_json(data)}</script>'
+        + f"<script>{SCRIPT}</script></body></html>\n"
+    )
