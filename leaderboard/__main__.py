@@ -166,7 +166,7 @@ def build(args: argparse.Namespace) -> int:
     pages = [p for p in written if p.parent.name == ERRORS_DIR]
     files = [str(p) for p in written if p not in pages]
     if pages:  # one per run: listing them would bury the rest
-        files.append(f"{len(pages)} error pages in {pages[0].parent}")
+        files.append(f"{len(pages)} error page{'s' * (len(pages) > 1)} in {pages[0].parent}")
     print("wrote " + ", ".join(files))
     if args.push_to_hub:
         commit = push(args.out, args.push_to_hub, args.repo_type)

@@ -4,8 +4,9 @@ The study's tables (1: zero- and one-shot, 2: zero-shot vs SFT, 3: general domai
 cross-dataset table put, for each study model, its reported row, then our run of the same model
 and protocol, then their difference (ours - reported, in F1 points); our other models follow.
 Our F1 values carry their 95% intervals, and a column's best run is marked where a paired test
-on the logged samples says it beats the second best (`with_best_marks`). The averages table gives each model and setting its mean F1 over the scientific sets and over
-the general-domain sets, reported and ours. Then every run with all its metrics, and the
+on the logged samples says it beats the second best (`with_best_marks`). The averages table
+gives each model and setting its mean F1 over the scientific sets and over the general-domain
+sets, reported and ours. Then every run with all its metrics, and the
 per-type and error-class breakdowns re-scored from logged samples.
 """
 
