@@ -462,7 +462,6 @@ def test_counts_are_consistent(case, with_text):
         assert score.grounding_checked == len(predictions)
 
 
-
 @given(sentence(), st.booleans())
 def test_each_match_fits_its_class_and_takes_its_gold_entity_once(case, with_text):
     text, gold, predictions = case
@@ -486,6 +485,7 @@ def test_each_match_fits_its_class_and_takes_its_gold_entity_once(case, with_tex
         if label == WRONG_BOUNDARY and text is not None:
             located = [k for k in range(len(text)) if text.startswith(string, k)]
             assert any(k < span.end and span.start < k + len(string) for k in located)
+
 
 # --- agreement with seqeval ----------------------------------------------------------------
 
