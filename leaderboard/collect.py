@@ -47,10 +47,12 @@ from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, task_name
 from sciner_tasks.scoring import (
+    Classification,
     CorpusScore,
     SentencePredictions,
-    count_errors,
+    classify_predictions,
     group_by_sentence,
+    sum_errors,
     tally,
 )
 from training.card import card_training
@@ -149,6 +151,7 @@ class SampleScore:
     score: CorpusScore
     ids: tuple[str, ...]  # sentence ids, in the order they first occur in the file
     logged: tuple[SentencePredictions, ...]  # the sentences of `ids`, each query's together
+    classified: tuple[Classification, ...]  # each sentence's error classes (score.errors' sum)
     strict: np.ndarray  # (sentences, 3): strict tp, fp, fn of each sentence
     failed_by_sentence: Mapping[str, int]  # sentence id -> its generations that failed to parse
     generations: int
@@ -521,12 +524,15 @@ def score_samples(path: Path, items: list[dict[str, Any]]) -> SampleScore:
     # Per-query items regrouped by sentence, exactly as the lm-eval metrics do.
     sentences = group_by_sentence(items)
     counts = tally(sentences)
+    # Classified once: the error-class table sums these, the error pages mark them.
+    classified = tuple(classify_predictions(*sentence) for sentence in sentences)
     return SampleScore(
         path,
-        counts.score(count_errors(sentences)),
+        counts.score(sum_errors(classified)),
         # group_by_sentence keeps sentences in the order their ids first occur, as dict keys do
         ids=tuple(dict.fromkeys(item["sentence_id"] for item in items)),
         logged=tuple(sentences),
+        classified=classified,
         strict=counts.strict,
         failed_by_sentence=Counter(item["sentence_id"] for item in items if item["failed"]),
         generations=len(items),

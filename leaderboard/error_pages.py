@@ -6,7 +6,8 @@ PAGE_SIZE sentences at a time from it, so a 2,861-sentence WLPC run stays a few 
 quick to open. Model output is untrusted: the JSON is escaped for the script element
 (`script_json`) and the script builds the DOM from text nodes only.
 
-Every prediction is one mark of its error class (`sciner_tasks.scoring.classify_predictions`),
+Every prediction is one mark of its error class (`sciner_tasks.scoring.classify_predictions`,
+run once per sentence when the samples are scored: `SampleScore.classified`),
 in the text or, where its string does not occur there (hallucinated, or empty), listed beside
 the sentence; every missed gold entity is one mark too. So the marks of a class, counted over
 the page, are the run's count in the leaderboard's error-class table.
@@ -37,9 +38,9 @@ from sciner_tasks.scoring import (
     SPURIOUS,
     WRONG_BOUNDARY,
     WRONG_TYPE,
+    Classification,
     SentencePredictions,
     Span,
-    classify_predictions,
     count_hallucinated,
 )
 
@@ -193,11 +194,14 @@ def mark(type_code: int, label: str, other: int, location: Location | None, stri
 
 
 def sentence_record(
-    sentence_id: str, sentence: SentencePredictions, failed: int, type_codes: dict[str, int]
+    sentence_id: str,
+    sentence: SentencePredictions,
+    classes: Classification,
+    failed: int,
+    type_codes: dict[str, int],
 ) -> list:
-    """One sentence of the page's data (see the module's docstring)."""
-    # Classified as the error-class table was (without a text, boundaries by strings alone).
-    classes = classify_predictions(sentence.gold, sentence.predictions, sentence.text)
+    """One sentence of the page's data (see the module's docstring); `classes`: its
+    `classify_predictions`, the one the error-class table counted."""
     text = sentence.text or ""
     taken_by = {j: i for i, j in enumerate(classes.matched) if j is not None}
     counted_at = [gold_location(span, text) for span in classes.gold]
@@ -263,8 +267,8 @@ def page_data(run: Run) -> dict[str, Any]:
         "classes": list(CLASSES),
         "labels": [LABELS[c] for c in CLASSES],
         "sentences": [
-            sentence_record(i, s, samples.failed_by_sentence.get(i, 0), codes)
-            for i, s in zip(samples.ids, samples.logged, strict=True)
+            sentence_record(i, s, c, samples.failed_by_sentence.get(i, 0), codes)
+            for i, s, c in zip(samples.ids, samples.logged, samples.classified, strict=True)
         ],
     }
 

@@ -566,10 +566,14 @@ def classify_predictions(
 
 def count_errors(sentences: Iterable[SentencePredictions]) -> ErrorCounts:
     """Error classes summed over sentences (`classify_predictions`)."""
+    return sum_errors(classify_predictions(*sentence) for sentence in sentences)
+
+
+def sum_errors(classifications: Iterable[Classification]) -> ErrorCounts:
+    """Error classes summed over sentences already classified (`classify_predictions`)."""
     labels: Counter[str] = Counter()
     missed = 0
-    for gold, predictions, text in sentences:
-        classes = classify_predictions(gold, predictions, text)
+    for classes in classifications:
         labels.update(classes.labels)
         missed += len(classes.missed)
     return ErrorCounts(

@@ -35,6 +35,7 @@ from sciner_tasks.scoring import (
     WRONG_TYPE,
     SentencePredictions,
     Span,
+    classify_predictions,
     count_hallucinated,
 )
 
@@ -53,6 +54,10 @@ TABLE_COLUMNS = {
 XSS = "</script><img src=x onerror=alert(1)>"
 # Fields of a sentence's record (error_pages.sentence_record).
 TEXT, GOLD, PREDICTED, GOLD_SEGMENTS, PREDICTED_SEGMENTS = 1, 3, 4, 5, 6
+
+
+def classified(sentence: SentencePredictions):
+    return classify_predictions(*sentence)
 
 
 def entity(text: str, string: str, type_: str, after: int = 0) -> dict:
@@ -170,7 +175,7 @@ def test_repeated_mentions_point_at_the_counted_one():
 
 
 def test_sentence_record_marks_every_class():
-    record = sentence_record("protocol_1-3", SENTENCE, 2, TYPE_CODES)
+    record = sentence_record("protocol_1-3", SENTENCE, classified(SENTENCE), 2, TYPE_CODES)
     assert record[:3] == ["protocol_1-3", PROTOCOL, 2]
     # [type, class, other, start, end]: classes correct 0, wrong type 1, wrong boundary 2,
     # spurious 3, missed 4, repeat 5; a gold mark's other is its prediction, a prediction's
@@ -216,7 +221,7 @@ def test_offsets_are_javascripts_utf16_units():
     assert utf16_offsets("a𝑥b") == [0, 1, 3, 4]
     text = "𝑥 binds 𝑦 ."
     sentence = SentencePredictions([entity(text, "binds", "T")], [("T", "binds"), ("U", "𝑦")], text)
-    record = sentence_record("s", sentence, 0, {"T": 0, "U": 1})
+    record = sentence_record("s", sentence, classified(sentence), 0, {"T": 0, "U": 1})
     assert record[GOLD] == [[0, 0, 0, 3, 8]] and record[PREDICTED][1] == [1, 3, -1, 9, 11]
     assert utf16_slice(text, 9, 11) == "𝑦"
 
