@@ -295,10 +295,14 @@ def decoding_overrides(config: Mapping[str, Any]) -> str | None:
     when the tasks decoded with their own settings. lm-eval 0.4.13 writes the parsed dict to
     `config.gen_kwargs`; older versions wrote the command line's "k=v,k=v" string."""
     overrides = config.get("gen_kwargs")
-    if isinstance(overrides, str):
-        overrides = model_args(overrides)
-    if not isinstance(overrides, Mapping) or not overrides:
+    if not overrides:
         return None
+    if isinstance(overrides, str):
+        overrides = model_args(overrides) or overrides
+    if not isinstance(overrides, Mapping):
+        # Not what lm-eval writes (a hand-edited file): shown as written, never taken for no
+        # overrides, which would compare the run with the study.
+        return overrides if isinstance(overrides, str) else json.dumps(overrides)
     return ", ".join(
         f"{key}={value if isinstance(value, str) else json.dumps(value)}"
         for key, value in sorted(overrides.items(), key=lambda item: str(item[0]))

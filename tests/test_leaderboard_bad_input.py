@@ -298,6 +298,9 @@ def test_runs_with_decoding_overrides_are_kept_apart_and_labelled(tmp_path):
     sampled = run("s1", 0.30, 1.0, {"temperature": 0.7, "do_sample": True, "until": ["\n"]})
     # lm-eval before 0.4.13 wrote the command line's string.
     as_string = run("s2", 0.25, 2.0, "max_gen_toks=64,temperature=0")
+    # Shapes lm-eval never writes (hand-edited files) are shown as written, not dropped.
+    no_pairs = run("s3", 0.22, 2.5, "greedy please")
+    a_number = run("s4", 0.21, 2.6, 7)
     collection, _ = collect_warned([out])
     assert not collection.problems
     labels = {r.results_path: r.model for r in collection.runs}
@@ -305,8 +308,10 @@ def test_runs_with_decoding_overrides_are_kept_apart_and_labelled(tmp_path):
         greedy: "UniNER-7B",
         sampled: 'UniNER-7B [decoding do_sample=true, temperature=0.7, until=["\\n"]]',
         as_string: "UniNER-7B [decoding max_gen_toks=64, temperature=0]",
+        no_pairs: "UniNER-7B [decoding greedy please]",
+        a_number: "UniNER-7B [decoding 7]",
     }
-    assert [r.study_model for r in collection.runs if r.results_path != greedy] == [None, None]
+    assert [r.study_model for r in collection.runs if r.results_path != greedy] == [None] * 4
 
 
 def test_runs_differing_in_sampler_or_seed_are_all_kept(tmp_path):
