@@ -278,6 +278,7 @@ def upstream_item(
         output, query, gold, family_types(doc["dataset"], prompt_format.family)
     )
     return {
+        "instance": prompt_format.upstream_instance(doc["sentence_id"], doc["text"]),
         "gold": [list(p) for p in read.gold],
         "predictions": [list(p) for p in read.predictions],
         "failed": read.failed,
@@ -349,20 +350,26 @@ def hallucination_rate(items) -> float:
 
 
 def upstream_counts(items: Iterable[dict[str, Any]]) -> Counts:
-    """The family scorer's corpus counts: per sentence, its generations' gold and predictions
-    together (IEPile merges a sentence's chunks), matched with `count_matches` (gold pairs
-    are unique; UniNER's predictions are too, so this is its set matching). Generations the
-    family never asks (item "upstream" None) are left out."""
-    by_sentence: dict[str, tuple[list, list]] = {}
+    """The family scorer's corpus counts: per instance (`PromptFormat.upstream_instance`: a
+    sentence, or for IEPile a text), the gold of its first sentence and the predictions of all
+    its generations (IEPile merges a sentence's chunks, and the copies of a repeated text),
+    matched with `count_matches` (gold pairs are unique; UniNER's predictions are too, so this
+    is its set matching). Generations the family never asks (item "upstream" None) are left
+    out. Items come in document order, as lm-eval hands them to an aggregation."""
+    instances: dict[str, tuple[str, list, list]] = {}
     for item in items:
         read = item.get("upstream")
         if read is None:
             continue
-        gold, predictions = by_sentence.setdefault(item["sentence_id"], ([], []))
-        gold += [tuple(p) for p in read["gold"]]
+        first, gold, predictions = instances.setdefault(
+            read["instance"], (item["sentence_id"], [], [])
+        )
+        if item["sentence_id"] == first:
+            gold += [tuple(p) for p in read["gold"]]
         predictions += [tuple(p) for p in read["predictions"]]
     return sum(
-        (count_matches(gold, predictions) for gold, predictions in by_sentence.values()), Counts()
+        (count_matches(gold, predictions) for _, gold, predictions in instances.values()),
+        Counts(),
     )
 
 

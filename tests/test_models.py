@@ -26,9 +26,13 @@ def model_args(args) -> dict[str, str]:
     return {key: str(value) for key, value in args.model_args.items()}
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+LOCAL = sorted(name for name, spec in MODELS.items() if not spec.api)
+API = sorted(name for name, spec in MODELS.items() if spec.api)
+
+
+@pytest.mark.parametrize("name", LOCAL)
 @pytest.mark.parametrize("backend", ["hf", "vllm"])
-def test_every_registered_model_gets_a_command_lm_eval_accepts(name, backend):
+def test_every_local_model_gets_a_command_lm_eval_accepts(name, backend):
     spec = MODELS[name]
     args = parsed(lm_eval_command(name, backend=backend))
     assert args.model == backend
@@ -53,6 +57,42 @@ def test_every_registered_model_gets_a_command_lm_eval_accepts(name, backend):
         )
 
 
+def test_the_studys_api_models_run_on_their_api_backends():
+    """GPT-4o and Claude 3.5 Sonnet: the general prompt with EasyInstruct's system message,
+    through lm-eval's chat API backends, the study's model ids unless --model-id pins another."""
+    assert {name: (MODELS[name].hub_id, MODELS[name].api) for name in API} == {
+        "gpt-4o": ("gpt-4o-2024-08-06", "openai-chat-completions"),
+        "claude-3.5-sonnet": ("claude-3-5-sonnet-20240620", "anthropic-chat-completions"),
+    }
+    for name in API:
+        args = parsed(lm_eval_command(name))
+        assert args.model == MODELS[name].api
+        assert model_args(args) == {
+            "model": MODELS[name].hub_id,
+            "num_concurrent": "4",
+            "max_retries": "5",
+        }
+        assert args.tasks == ["sciner_general"] and args.apply_chat_template
+        assert args.system_instruction == "You are a helpful assistant."
+    pinned = parsed(lm_eval_command("gpt-4o", model_id="gpt-4o-2024-11-20"))
+    assert model_args(pinned)["model"] == "gpt-4o-2024-11-20"
+    with pytest.raises(ValueError, match="its backend is openai-chat-completions, not vllm"):
+        lm_eval_command("gpt-4o", backend="vllm")
+    with pytest.raises(ValueError, match="--model-id is for API models"):
+        lm_eval_command("uniner", model_id="x")
+
+
+def test_baichuan2_chat_needs_no_chat_template():
+    """Baichuan2-Chat's tokenizer has no chat template (baichuan-inc/Baichuan2 issue 392): its
+    commands render Baichuan2's own conversation in the prompt, on both backends."""
+    for name in ("baichuan2-7b", "baichuan2-13b"):
+        for backend in ("hf", "vllm"):
+            args = parsed(lm_eval_command(name, backend=backend))
+            assert not getattr(args, "apply_chat_template", False)
+            assert getattr(args, "system_instruction", None) is None
+            assert args.tasks == ["sciner_general_baichuan2"]
+
+
 def test_lora_adapters_on_each_backend():
     hf = model_args(parsed(lm_eval_command("iepile-llama2", backend="hf")))
     assert hf == {
@@ -74,7 +114,7 @@ def test_lora_adapters_on_each_backend():
 
 def test_70b_models_are_split_over_gpus_by_size_unless_told():
     # The study's 70B models: 140 GB of bf16 weights, four 80 GB GPUs; up to 13B fits one.
-    assert {name for name, spec in MODELS.items() if spec.params_b >= 70} == {
+    assert {name for name, spec in MODELS.items() if (spec.params_b or 0) >= 70} == {
         "llama2-70b",
         "llama3.1-70b",
     }
@@ -136,5 +176,6 @@ def test_readme_study_commands_are_the_generated_ones():
             args.backend,
             args.tensor_parallel_size,
             args.data_parallel_size,
+            args.model_id,
         )
         assert command == expected, arguments

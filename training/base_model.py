@@ -49,6 +49,11 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
         format_name = format_name or "general"
         check_format(format_name)
         return Base(base, None, format_name, trust_remote_code, hub_id)
+    if spec.api:
+        raise SystemExit(
+            f"error: {spec.name} ({spec.hub_id}) is served only through its provider's API; "
+            "its weights cannot be fine-tuned here: pick a local model"
+        )
     if spec.trust_remote_code and not trust_remote_code:
         raise SystemExit(
             f"error: {spec.name} ({spec.hub_id}) runs code from the Hub; pass "

@@ -109,6 +109,12 @@ class PromptFormat(ABC):
         `entities` of the sentence; None for families without a scorer. Never raises."""
         return None
 
+    def upstream_instance(self, sentence_id: str, text: str) -> str:
+        """The unit the family's scorer matches gold and predictions in: the sentence. The
+        generations of one instance are matched together, against the gold of its first
+        sentence (`harness.upstream_counts`)."""
+        return sentence_id
+
     @property
     def has_upstream_scorer(self) -> bool:
         """Whether the family ships a scorer of its own (the format implements `upstream`)."""

@@ -9,6 +9,12 @@ sentence asks for every type; the prompt is a user message for the model's chat 
 assistant." (prompts/base_prompt.py): lm-eval's `--system_instruction` (see
 `python -m sciner_tasks.models command`).
 
+`general_baichuan2` is the same prompt for Baichuan2-Chat, whose tokenizer has no chat template
+(baichuan-inc/Baichuan2 issue 392): it renders Baichuan2's own conversation as one raw string
+(`chat = False`), the system message first, then the user turn between `<reserved_106>` and
+`<reserved_107>` (`templates.BAICHUAN2_CHAT`; the layout of `build_chat_input` in the models'
+generation_utils.py, cited there).
+
 1-shot is EasyInstruct's in-context layout (IEPrompt._get_incontext_examples with
 ICLPrompt.build_prompt): after the instruction, "Examples: \\n", then "Output: {output}\\n"
 per demonstration, without the demonstration's text, then "Input: {text}\\nOutput: ".
@@ -35,6 +41,10 @@ from typing import Any
 
 from .base import Demonstration, Parsed, PromptFormat, Query, asked, label_of
 from .literal import Literal, read_literal, read_sequence
+from .templates import TurnTemplate
+
+# EasyInstruct's system message (easyinstruct/prompts/base_prompt.py).
+EASYINSTRUCT_SYSTEM = "You are a helpful assistant."
 
 # Where the answer list starts: "[" then an object or the closing bracket.
 ANSWER_START = re.compile(r"\[\s*[{\]]")
@@ -74,10 +84,12 @@ class GeneralFormat(PromptFormat):
     family: str = "general"
     stop: tuple[str, ...] = ("\nInput:",)
     chat: bool = True
-    # EasyInstruct's system message (easyinstruct/prompts/base_prompt.py).
-    system: str | None = "You are a helpful assistant."
+    system: str | None = EASYINSTRUCT_SYSTEM
     max_gen_toks: int | None = None
     generation: Mapping[str, Any] = field(default_factory=dict)
+    # A model without a chat template: its own conversation markers, rendered here with
+    # EasyInstruct's system message in front (then `chat` is False and `system` None).
+    template: TurnTemplate | None = None
 
     def queries(
         self,
@@ -91,6 +103,8 @@ class GeneralFormat(PromptFormat):
         )
         examples = f"Examples: \n{shots}" if demonstrations else ""
         prompt = f"{instruction(types, domain)}{examples}Input: {text}\nOutput: "
+        if self.template:
+            prompt = EASYINSTRUCT_SYSTEM + self.template.render([], prompt)
         return [Query(prompt, tuple(types))]
 
     def target(

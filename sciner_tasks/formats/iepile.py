@@ -20,8 +20,12 @@ generation ends at the end of sequence.
 `upstream` is ie2instruction/eval: `NERExtracter.post_process` json-decodes the whole output
 and takes nothing unless it is a dict (an error); values that are not lists and items that
 are not strings are skipped; keys are compared verbatim with the schema words. `NERMetric`
-counts predictions as a multiset against the sentence's de-duplicated gold, all chunks of a
-sentence together, micro over sentences (eval_func.py). Where IEPile's own script would stop
+counts predictions as a multiset against the de-duplicated gold, micro over instances
+(eval_func.py). An instance is a text, not a sentence: eval_func keys each record by its
+`source` and `id`, and the test conversion (convert_func.py `get_test_data`) gives every chunk
+of a sentence the id `stable_hash(text)` (SHA-256 of the text), so sentences with one text are
+one instance, scored against the gold of the first with every chunk's predictions
+(`upstream_instance`). Where IEPile's own script would stop
 with an exception (json.loads of a number too long to convert, nesting too deep), the
 generation counts as an error instead.
 
@@ -148,3 +152,8 @@ class IEPileFormat(PromptFormat):
         predicted, failed = read_upstream(output)
         gold = tuple((types[label], text) for label, text in asked(query.types, entities))
         return Upstream(gold=gold, predictions=tuple(predicted), failed=failed)
+
+    def upstream_instance(self, sentence_id: str, text: str) -> str:
+        """IEPile's instance key, `source + stable_hash(text)`: one task is one source, and
+        equal texts have equal hashes."""
+        return text

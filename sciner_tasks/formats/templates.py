@@ -62,10 +62,12 @@ LLAMA2_CHAT = TurnTemplate(
     answer_end="</s>",
 )
 
-# IEPile on Baichuan2-13B-chat: IEPile's `baichuan2` template (same file) is
-# `<reserved_106>{query}<reserved_107>` in every turn, no system prompt, and no end marker
-# after an answer (efficient_eos). Baichuan 2's tokenizer adds no dummy prefix, so the answer
-# follows the marker directly.
+# Baichuan2-Chat's conversation: `<reserved_106>{query}<reserved_107>` in every turn (the user
+# and assistant tokens, ids 195 and 196). IEPile's `baichuan2` template (same file) is this, no
+# system prompt, and no end marker after an answer (efficient_eos); Baichuan2's own
+# `build_chat_input` (BAICHUAN2_SOURCE) lays out turns the same way and puts a system
+# message's text, unmarked, before the first turn (general_baichuan2 does). Baichuan 2's
+# tokenizer adds no dummy prefix, so the answer follows the marker directly.
 BAICHUAN2_CHAT = TurnTemplate(
     first=f"<reserved_106>{MESSAGE}<reserved_107>",
     later=f"<reserved_106>{MESSAGE}<reserved_107>",
