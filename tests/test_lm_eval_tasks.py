@@ -135,7 +135,7 @@ def test_every_task_config_is_the_protocols(manager):
         }, name
         assert [m["metric"] for m in config["metric_list"]] == list(metrics_of(fmt)), name
         assert config["output_type"] == "generate_until" and config["num_fewshot"] == 0
-        assert config["metadata"] == {"version": 2.0} and "tag" not in config, name
+        assert config["metadata"] == {"version": 2.1} and "tag" not in config, name
 
 
 def test_umbrella_names_select_the_same_tasks_as_before(manager):

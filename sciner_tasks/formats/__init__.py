@@ -6,9 +6,9 @@
     parsed = fmt.parse(model_output, queries[0], spec.types)  # (label, text) pairs, failed
 
 `general` is EasyInstruct's prompt for vanilla chat LLMs (`general_baichuan2`: the same in
-Baichuan2-Chat's own markers, for a tokenizer without a chat template); `uniner`, `iepile` (Llama2-chat
-adapter), `iepile_baichuan2` (the same protocol in Baichuan2's markers) and `yayi` are the
-protocols the IE-specialised models were trained with. docs/fidelity.md says, per format,
+Baichuan2-Chat's own markers, for a tokenizer without a chat template); `uniner`, `iepile`
+(Llama2-chat adapter), `iepile_baichuan2` (the same protocol in Baichuan2's markers) and `yayi`
+are the protocols the IE-specialised models were trained with. docs/fidelity.md says, per format,
 which upstream files it reproduces and where it deviates.
 """
 
