@@ -45,10 +45,13 @@ def test_every_local_model_gets_a_command_lm_eval_accepts(name, backend):
     assert args.log_samples
     given = model_args(args)
     assert given.get("trust_remote_code") == ("True" if spec.trust_remote_code else None)
+    # hf loads the folder `models path` pins (sciner_tasks.decoding); vLLM the Hub id.
+    pinned = f"$(python -m sciner_tasks.models path {name})"
+    weights = pinned if backend == "hf" else (spec.lora_base or spec.hub_id)
     if spec.lora_base:
-        assert given["pretrained"] == spec.lora_base
+        assert given["pretrained"] == weights
     else:
-        assert given == {"pretrained": spec.hub_id} | (
+        assert given == {"pretrained": weights} | (
             {"dtype": spec.dtype} if spec.dtype else {}
         ) | ({"trust_remote_code": "True"} if spec.trust_remote_code else {}) | (
             {"parallelize": "True"} if backend == "hf" and spec.params_b >= 70 else {}
@@ -96,7 +99,7 @@ def test_baichuan2_chat_needs_no_chat_template():
 def test_lora_adapters_on_each_backend():
     hf = model_args(parsed(lm_eval_command("iepile-llama2", backend="hf")))
     assert hf == {
-        "pretrained": "meta-llama/Llama-2-13b-chat-hf",
+        "pretrained": "$(python -m sciner_tasks.models path iepile-llama2)",
         "peft": "zjunlp/llama2-13b-iepile-lora",
         "dtype": "bfloat16",
     }
