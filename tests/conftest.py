@@ -34,6 +34,22 @@ def raw() -> Path:
     return RAW
 
 
+@pytest.fixture(scope="session")
+def conll2003_home(raw, tmp_path_factory) -> Path:
+    """A data home holding CoNLL-2003, converted from ../shared/data/raw (it cannot ship and the
+    Hub is not reachable in tests); skips without the raw release."""
+    from sciner_tasks.data import DATASETS
+    from sciner_tasks.data.converters import convert
+    from sciner_tasks.data.store import write_dataset
+
+    if not (raw / "conll2003").is_dir():
+        pytest.skip(f"{raw / 'conll2003'} is missing: CoNLL-2003's original release is needed")
+    home = tmp_path_factory.mktemp("data-home")
+    splits, log = convert(DATASETS["conll2003"], raw)
+    write_dataset(home / "conll2003", DATASETS["conll2003"], splits, log)
+    return home
+
+
 class LmEvalRun(NamedTuple):
     tasks: list[str]
     out: Path  # the --output_path folder

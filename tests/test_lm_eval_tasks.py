@@ -126,16 +126,31 @@ def test_every_task_config_is_the_protocols(manager):
             "sciner_format": format_name,
             "sciner_regime": regime,
         }
-        assert config["generation_kwargs"] == {
+        written = config["generation_kwargs"]
+        assert written == {
             "until": list(fmt.stop),
             "do_sample": False,
             "temperature": 0.0,
-            "max_gen_toks": harness.max_gen_toks(dataset, format_name),
+            "max_gen_toks": written["max_gen_toks"],
             **fmt.generation,
         }, name
+        # A budget read from the data needs the data: CoNLL-2003's in the next test.
+        if fmt.max_gen_toks or locate(dataset):
+            assert written["max_gen_toks"] == harness.max_gen_toks(dataset, format_name), name
         assert [m["metric"] for m in config["metric_list"]] == list(metrics_of(fmt)), name
         assert config["output_type"] == "generate_until" and config["num_fewshot"] == 0
         assert config["metadata"] == {"version": 2.1} and "tag" not in config, name
+
+
+def test_conll2003_budgets_fit_its_gold_answers(manager, conll2003_home, monkeypatch):
+    """The general formats' CoNLL-2003 budget (harness.max_gen_toks, from the test split's
+    gold answers), with CoNLL-2003 converted from the raw release."""
+    monkeypatch.setenv("SCINER_DATA_HOME", str(conll2003_home))
+    for format_name in FORMATS:
+        for regime in REGIMES:
+            name = task_name("conll2003", regime, format_name)
+            written = manager.task_index[name].cfg["generation_kwargs"]["max_gen_toks"]
+            assert written == harness.max_gen_toks("conll2003", format_name), name
 
 
 def test_umbrella_names_select_the_same_tasks_as_before(manager):

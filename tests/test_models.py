@@ -51,13 +51,11 @@ def test_every_local_model_gets_a_command_lm_eval_accepts(name, backend):
     if spec.lora_base:
         assert given["pretrained"] == weights
     else:
-        assert given == {"pretrained": weights} | (
-            {"dtype": spec.dtype} if spec.dtype else {}
-        ) | ({"trust_remote_code": "True"} if spec.trust_remote_code else {}) | (
-            {"parallelize": "True"} if backend == "hf" and spec.params_b >= 70 else {}
-        ) | ({"tensor_parallel_size": "4"} if backend == "vllm" and spec.params_b >= 70 else {}) | (
-            {"enable_prefix_caching": "True"} if backend == "vllm" else {}
-        )
+        assert given == {"pretrained": weights} | ({"dtype": spec.dtype} if spec.dtype else {}) | (
+            {"trust_remote_code": "True"} if spec.trust_remote_code else {}
+        ) | ({"parallelize": "True"} if backend == "hf" and spec.params_b >= 70 else {}) | (
+            {"tensor_parallel_size": "4"} if backend == "vllm" and spec.params_b >= 70 else {}
+        ) | ({"enable_prefix_caching": "True"} if backend == "vllm" else {})
 
 
 def test_the_studys_api_models_run_on_their_api_backends():
