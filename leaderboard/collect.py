@@ -45,7 +45,7 @@ from tqdm.auto import tqdm
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
-from sciner_tasks.names import METRICS, REGIMES, task_name
+from sciner_tasks.names import METRICS, REGIMES, UNSEEN_METRICS, task_name
 from sciner_tasks.scoring import (
     Classification,
     CorpusScore,
@@ -61,10 +61,11 @@ from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_p
 
 RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
 # lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
-EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr")
+# Every run has these (f1_stderr may be "N/A"; the f1_unseen pair is new in task version 2.2).
+EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr" and m not in UNSEEN_METRICS)
 # The values a metric can take: every metric is a fraction but the standard error, which only
 # cannot be negative. Anything else is a corrupt or hand-edited file, never a score to show.
-METRIC_RANGES = {m: (0.0, math.inf if m == "f1_stderr" else 1.0) for m in METRICS}
+METRIC_RANGES = {m: (0.0, math.inf if m.endswith("_stderr") else 1.0) for m in METRICS}
 PARTS_LISTED = 20  # problems of the parts of one file listed one by one; the rest are counted
 SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results

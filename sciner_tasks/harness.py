@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
 import operator
-import random
-import re
-from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .data import DatasetSpec, Sentence, load_spec, load_split
-from .formats import Demonstration, PromptFormat, Query, get_format
+from .data.stats import text_key
+from .demonstrations import demonstration, knn_demonstrations, random_demonstrations
+from .formats import PromptFormat, Query, get_format
 from .names import METRICS, REGIMES, UPSTREAM_METRICS
 from .scoring import (
     Counts,
@@ -43,49 +43,12 @@ DEFAULT_SAMPLER = "random"
 DEFAULT_SEED = 1234
 
 
-def demonstration(sentence: Sentence) -> Demonstration:
-    return Demonstration(sentence.text, tuple((e.type, e.text) for e in sentence.entities))
-
-
-def random_demonstrations(
-    test: Sequence[Sentence], train: Sequence[Sentence], shots: int, seed: int
-) -> list[list[Sentence]]:
-    """`shots` train sentences per test sentence, drawn by a generator seeded with the seed
-    and the sentence id, so a draw does not depend on --limit or document order."""
-    return [random.Random(f"{seed}:{s.id}").sample(list(train), shots) for s in test]
-
-
-WORD_RE = re.compile(r"\w+")
-
-
-def knn_demonstrations(
-    test: Sequence[Sentence], train: Sequence[Sentence], shots: int
-) -> list[list[Sentence]]:
-    """The `shots` train sentences most similar to each test sentence (TF-IDF cosine over
-    lowercased words; ties broken by train order)."""
-    documents = [Counter(WORD_RE.findall(s.text.lower())) for s in train]
-    frequency = Counter(word for doc in documents for word in doc)
-    idf = {w: math.log((1 + len(documents)) / (1 + n)) + 1 for w, n in frequency.items()}
-
-    def weigh(counts: Counter) -> dict[str, float]:
-        weights = {w: c * idf.get(w, 0.0) for w, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-        return {w: v / norm for w, v in weights.items()}
-
-    vectors = [weigh(doc) for doc in documents]
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        for word, weight in vector.items():
-            postings[word].append((index, weight))
-    chosen = []
-    for sentence in test:
-        similarity: dict[int, float] = defaultdict(float)
-        for word, weight in weigh(Counter(WORD_RE.findall(sentence.text.lower()))).items():
-            for index, other in postings.get(word, ()):
-                similarity[index] += weight * other
-        ranked = sorted(range(len(train)), key=lambda i: (-similarity.get(i, 0.0), i))
-        chosen.append([train[i] for i in ranked[:shots]])
-    return chosen
+def train_split(dataset: str) -> list[Sentence]:
+    """The train split, or none for a converted corpus that has no train split."""
+    try:
+        return load_split(dataset, "train")
+    except FileNotFoundError:
+        return []
 
 
 def build_docs(
@@ -107,8 +70,9 @@ def build_docs(
     sentences = load_split(dataset, split)
     shots = REGIMES[regime]
     demos: list[list[Sentence]] = [[] for _ in sentences]
+    train = train_split(dataset)
+    seen = {text_key(s.text) for s in train}
     if shots:
-        train = load_split(dataset, "train")
         demos = (
             random_demonstrations(sentences, train, shots, seed)
             if sampler == "random"
@@ -136,6 +100,9 @@ def build_docs(
                         for e in sentence.entities
                     ],
                     "demonstrations": [s.id for s in shot],
+                    # Its text is in the train split: seen in fine-tuning (f1_unseen leaves
+                    # it out).
+                    "seen_in_train": text_key(sentence.text) in seen,
                 }
             )
     return docs
@@ -302,6 +269,7 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         "entities": doc["entities"],
         "predictions": [list(p) for p in parsed.entities],
         "failed": parsed.failed,
+        "seen_in_train": doc["seen_in_train"],
         # Strict counts of this generation per type it asked about (or predicted), so the
         # logged samples show per-type figures without re-scoring.
         "per_type": {t: [c.tp, c.fp, c.fn] for t, c in sorted(per_type.items())},
@@ -382,6 +350,28 @@ def parse_failure_rate(items) -> float:
     return sum(bool(i["failed"]) for i in items) / len(items) if items else 0.0
 
 
+def unseen_counts(items) -> np.ndarray:
+    """The strict counts (tally_items(items).strict rows) of the sentences whose text is not
+    in the train split, in the same order."""
+    seen = {}
+    for item in items:
+        seen.setdefault(item["sentence_id"], item["seen_in_train"])
+    return tally_items(items).strict[~np.fromiter(seen.values(), bool, len(seen))]
+
+
+def f1_unseen(items) -> float:
+    """Strict micro-F1 over the sentences whose text does not occur in the train split (a
+    third of WLPC's test sentences do: a fine-tuned model saw them with their answers). Equal
+    to f1 where no test text is in train."""
+    tp, fp, fn = unseen_counts(items).sum(axis=0)
+    return Counts(int(tp), int(fp), int(fn)).f1
+
+
+def f1_unseen_stderr(items) -> float:
+    """Bootstrap standard error of f1_unseen, resampling its sentences (as f1_stderr)."""
+    return bootstrap_f1_stderr(unseen_counts(items))
+
+
 def f1_stderr(items) -> float:
     """Bootstrap standard error of corpus micro-F1, resampling sentences (not queries).
 
@@ -395,7 +385,17 @@ def f1_stderr(items) -> float:
 AGGREGATIONS = dict(
     zip(
         METRICS,
-        (f1, f1_stderr, precision, recall, normalised_f1, hallucination_rate, parse_failure_rate),
+        (
+            f1,
+            f1_stderr,
+            precision,
+            recall,
+            normalised_f1,
+            hallucination_rate,
+            parse_failure_rate,
+            f1_unseen,
+            f1_unseen_stderr,
+        ),
         strict=True,
     )
 )

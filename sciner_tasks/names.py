@@ -23,6 +23,9 @@ DOMAINS = {"scientific": SCIENTIFIC, "general_domain": GENERAL_DOMAIN}
 REGIMES = {"0shot": 0, "1shot": 1}
 GENERAL_FORMAT = "general"  # the EasyInstruct prompt of vanilla chat LLMs; unsuffixed tasks
 
+# f1 over the test sentences whose text is not in train, and its bootstrap error (after it, as
+# f1_stderr after f1): in every task from task version 2.2 on.
+UNSEEN_METRICS = ("f1_unseen", "f1_unseen_stderr")
 # The metrics of every sciner task, in the order lm-eval aggregates them: it writes "N/A"
 # into `f1_stderr` while aggregating `f1`, and our `f1_stderr`, aggregated afterwards,
 # overwrites it with the bootstrap estimate.
@@ -34,10 +37,11 @@ METRICS = (
     "normalised_f1",
     "hallucination_rate",
     "parse_failure_rate",
+    *UNSEEN_METRICS,
 )
 # The family's own scorer, in the tasks of formats that have one (UniNER, IEPile).
 UPSTREAM_METRICS = ("upstream_f1",)
-LOWER_IS_BETTER = ("f1_stderr", "hallucination_rate", "parse_failure_rate")
+LOWER_IS_BETTER = ("f1_stderr", "hallucination_rate", "parse_failure_rate", "f1_unseen_stderr")
 
 
 def task_name(dataset: str, regime: str, format_name: str) -> str:

@@ -39,9 +39,9 @@ DIFFERS_FROM_STUDY = {
 }
 
 
-def run_convert(out, format_, name, split):
-    args = ["--format", format_, "--name", name, "--out", str(out), "--split", split]
-    return main(["convert", *args])
+def run_convert(out, format_, name, *splits):
+    args = ["--format", format_, "--name", name, "--out", str(out)]
+    return main(["convert", *args, *(word for split in splits for word in ("--split", split))])
 
 
 @pytest.mark.parametrize("name", EXPECTED)
@@ -79,6 +79,12 @@ def test_stats_command_prints_every_dataset_from_the_shipped_data():
     assert re.search(r"sentences\s+1861\s+275\s+551", result.stdout)
     assert re.search(r"sentences \(study\)\s+8581\s+2589\s+2861", result.stdout)
     assert "conll2003: not available here" in result.stdout
+    # WLPC repeats protocol steps: texts shared within the test split and with train (same
+    # words, whitespace aside: 12 test texts differ from another only by a non-breaking space).
+    wlpc = result.stdout.split("wlpc - ")[1]
+    assert re.search(r"distinct texts\s+6528\s+2371\s+2460", wlpc)
+    assert re.search(r"repeated texts\s+2053\s+488\s+401", wlpc)
+    assert re.search(r"text in train\s+-\s+745\s+934", wlpc)
 
 
 def test_bring_your_own_brat_corpus(tmp_path, capsys):
@@ -107,6 +113,23 @@ def test_bring_your_own_brat_corpus(tmp_path, capsys):
     assert "labnotes - labnotes" in table
     assert re.search(r"entities\s+-\s+-\s+3", table)  # only a test split was given
     assert re.search(r"  Reagent\s+-\s+-\s+2", table)
+    description = json.loads((directory / "dataset.json").read_text(encoding="utf-8"))
+    assert description["overlap"] == {"test": {"distinct_texts": 2, "repeats": 0}}
+
+
+def test_convert_reports_texts_shared_with_train(tmp_path, capsys):
+    """A user's corpus: repeats within a split and test texts that are in train, printed by
+    convert and kept in dataset.json."""
+    train = tmp_path / "train.conll"
+    train.write_text("Stir O\n. O\n\nAdd B-R\nsalt I-R\n\n", encoding="utf-8")
+    test = tmp_path / "test.conll"
+    test.write_text("Stir O\n. O\n\nStir O\n. O\n\nHeat O\n\n", encoding="utf-8")
+    assert run_convert(tmp_path, "conll", "steps", f"train={train}", f"test={test}") == 0
+    out = capsys.readouterr().out
+    assert "steps train: 2 sentences, 2 distinct texts (0 repeats)" in out
+    assert "steps test: 3 sentences, 2 distinct texts (1 repeats), 2 with a text in train" in out
+    description = json.loads((tmp_path / "steps" / "dataset.json").read_text(encoding="utf-8"))
+    assert description["overlap"]["test"] == {"distinct_texts": 2, "repeats": 1, "in_train": 2}
 
 
 def test_bring_your_own_conll_and_jsonl(tmp_path):
@@ -169,6 +192,8 @@ def test_dataset_card_carries_source_license_counts_and_configs():
     assert "- config_name: scierc" in text.split("---")[1]  # the YAML the Hub reads
     assert "| sentences | 1861 | 275 | 551 |" in text
     assert "| entities | 35454 | 12293 | 12974 |" in text
+    assert "| distinct texts | 6528 | 2371 | 2460 |" in text
+    assert "| sentences whose text is in train | - | 745 | 934 |" in text
     assert "License: MIT" in text and "Kulkarni et al. 2018" in text
     assert "`OtherScientificTerm` (other scientific term)" in text
     assert "Upstream types not kept: Misc, Unit" in text
@@ -207,3 +232,8 @@ def test_dataset_json_records_spec_and_conversion():
     description = json.loads((locate("wlpc") / "dataset.json").read_text(encoding="utf-8"))
     assert description["types"] == DATASETS["wlpc"].types
     assert description["conversion"]["dropped_type:Misc"] == 23
+    assert description["overlap"]["test"] == {
+        "distinct_texts": 2460,
+        "repeats": 401,
+        "in_train": 934,
+    }

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from sciner_tasks import harness
+from sciner_tasks import demonstrations, harness
 from sciner_tasks.data import DATASETS, Entity, Sentence, load_spec, load_split
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS, Query, get_format
@@ -254,7 +254,7 @@ CONLL_DEMO = public_sentence(
 def conll2003_prompt(format_name, regime):
     """sciner's first prompt for the README sentence, as a conll2003 task renders it."""
     spec = load_spec("conll2003")
-    demos = [harness.demonstration(CONLL_DEMO)] if regime == "1shot" else []
+    demos = [demonstrations.demonstration(CONLL_DEMO)] if regime == "1shot" else []
     types = spec.types_for(FORMATS[format_name].family)
     return FORMATS[format_name].queries(CONLL_EXAMPLE.text, types, spec.domain, demos)[0].prompt
 
@@ -402,6 +402,7 @@ def test_gold_targets_score_exactly_100(dataset, format_name, regime):
     docs = harness.build_docs(dataset, format_name, regime)
     items = [harness.process_results(doc, [doc["target"]])["f1"] for doc in docs]
     assert (harness.f1(items), harness.precision(items), harness.recall(items)) == (1.0,) * 3
+    assert harness.f1_unseen(items) == 1.0
     assert harness.parse_failure_rate(items) == 0.0
     if FORMATS[format_name].has_upstream_scorer:
         # IEPile scores a repeated text once, against its first copy's gold, with every copy's

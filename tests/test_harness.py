@@ -1,14 +1,19 @@
 """The lm-eval glue: documents per format, sentence-level regrouping, demonstrations, stderr."""
 
+import random
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 
-from sciner_tasks import harness
-from sciner_tasks.data import load_spec, load_split
+from sciner_tasks import demonstrations, harness
+from sciner_tasks.data import DATASETS, load_spec, load_split
+from sciner_tasks.data.stats import text_key
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.formats.iepile import chunks
 from sciner_tasks.scoring import aggregate, score_sentence
+
+SHIPPED = [name for name, spec in DATASETS.items() if spec.shipped]
 
 
 def outputs_equal_to_targets(docs):
@@ -85,16 +90,43 @@ def test_parse_failures_and_f1_of_empty_answers():
 
 def test_random_demonstrations_do_not_depend_on_the_documents_evaluated():
     test, train = load_split("measeval", "test"), load_split("measeval", "train")
-    full = harness.random_demonstrations(test, train, 1, seed=1234)
-    part = harness.random_demonstrations(test[5:9], train, 1, seed=1234)
+    full = demonstrations.random_demonstrations(test, train, 1, seed=1234)
+    part = demonstrations.random_demonstrations(test[5:9], train, 1, seed=1234)
     assert part == full[5:9]
-    assert harness.random_demonstrations(test[:20], train, 1, seed=7) != full[:20]
+    assert demonstrations.random_demonstrations(test[:20], train, 1, seed=7) != full[:20]
 
 
-def test_knn_demonstration_of_a_train_sentence_is_itself():
+def test_knn_never_shows_a_sentence_its_own_text():
+    """The most similar train sentence of a train sentence is itself (cosine 1): left out, as
+    is any sentence with the same words (whitespace aside), and the next most similar comes."""
     train = load_split("stem_ecr", "train")
-    chosen = harness.knn_demonstrations(train[:10], train, 1)
-    assert [c[0].id for c in chosen] == [s.id for s in train[:10]]
+    chosen = demonstrations.knn_demonstrations(train[:10], train, 1)
+    assert all(c[0].id != s.id for c, s in zip(chosen, train[:10], strict=True))
+    spaced = [replace(s, text="  " + s.text.replace(" ", "\t ")) for s in train[:3]]
+    assert demonstrations.knn_demonstrations(spaced, train, 1) == chosen[:3]
+
+
+@pytest.mark.parametrize("dataset", SHIPPED)
+def test_no_demonstration_has_its_test_sentences_text(dataset):
+    """Both samplers, every shipped dataset: WLPC repeats protocol steps, so without the rule
+    kNN showed 912 of its 2,861 test sentences their own text (387 with their own gold)."""
+    test, train = load_split(dataset, "test"), load_split(dataset, "train")
+    for chosen in (
+        demonstrations.random_demonstrations(test, train, 1, seed=1234),
+        demonstrations.knn_demonstrations(test, train, 1),
+    ):
+        for sentence, shown in zip(test, chosen, strict=True):
+            assert len(shown) == 1 and text_key(shown[0].text) != text_key(sentence.text)
+
+
+def test_random_draws_change_only_where_a_test_text_is_in_train():
+    """The rule takes candidates away only from test sentences whose text is in train: the
+    others draw from the whole train split, as before it."""
+    test, train = load_split("wlpc", "test"), load_split("wlpc", "train")
+    texts = {text_key(s.text) for s in train}
+    unseen = [s for s in test if text_key(s.text) not in texts][:50]
+    chosen = demonstrations.random_demonstrations(unseen, train, 1, seed=1234)
+    assert chosen == [random.Random(f"1234:{s.id}").sample(list(train), 1) for s in unseen]
 
 
 def test_one_shot_documents_carry_their_demonstration():
@@ -128,3 +160,32 @@ def test_unknown_regime_and_sampler():
         harness.build_docs("scierc", "general", "5shot")
     with pytest.raises(ValueError, match="unknown sampler 'bm25'"):
         harness.build_docs("scierc", "general", "1shot", sampler="bm25")
+
+
+def test_f1_unseen_scores_only_sentences_whose_text_is_not_in_train():
+    """WLPC 0-shot, general prompt: perfect answers on the test sentences whose text is in
+    train, nothing on the others. f1 is above 0, f1_unseen is 0 (its error too); with every
+    answer perfect, both are 1."""
+    docs = harness.build_docs("wlpc", "general", "0shot")
+    seen = [d["seen_in_train"] for d in docs]
+    assert sum(seen) == 934 and len(docs) == 2861
+    items = [
+        harness.process_results(d, [d["target"] if d["seen_in_train"] else "[]"])["f1"]
+        for d in docs
+    ]
+    assert harness.f1(items) > 0.0
+    assert harness.f1_unseen(items) == 0.0 and harness.f1_unseen_stderr(items) == 0.0
+    perfect = [harness.process_results(d, [d["target"]])["f1"] for d in docs]
+    assert harness.f1(perfect) == harness.f1_unseen(perfect) == 1.0
+
+
+def test_f1_unseen_is_f1_where_no_test_text_is_in_train():
+    """SciERC shares no text between test and train: f1_unseen is f1, its error f1_stderr."""
+    docs = harness.build_docs("scierc", "uniner", "0shot")
+    assert not any(d["seen_in_train"] for d in docs)
+    items = [
+        harness.process_results(d, [d["target"] if k % 3 else "[]"])["f1"]
+        for k, d in enumerate(docs)
+    ]
+    assert 0.0 < harness.f1_unseen(items) == harness.f1(items) < 1.0
+    assert harness.f1_unseen_stderr(items) == harness.f1_stderr(items)

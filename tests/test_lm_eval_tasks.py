@@ -139,7 +139,7 @@ def test_every_task_config_is_the_protocols(manager):
             assert written["max_gen_toks"] == harness.max_gen_toks(dataset, format_name), name
         assert [m["metric"] for m in config["metric_list"]] == list(metrics_of(fmt)), name
         assert config["output_type"] == "generate_until" and config["num_fewshot"] == 0
-        assert config["metadata"] == {"version": 2.1} and "tag" not in config, name
+        assert config["metadata"] == {"version": 2.2} and "tag" not in config, name
 
 
 def test_conll2003_budgets_fit_its_gold_answers(manager, conll2003_home, monkeypatch):

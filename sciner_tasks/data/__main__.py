@@ -11,7 +11,7 @@ from tqdm import tqdm
 from .converters import USER_FORMATS, convert, convert_user
 from .registry import DATASETS, SPLITS
 from .schema import DataError
-from .stats import format_table, split_stats
+from .stats import dataset_stats, format_table
 from .store import PACKAGE_DIR, data_home, locate, read_description, read_jsonl, write_dataset
 
 
@@ -27,12 +27,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
             )
             continue
         spec, conversion = read_description(directory)
-        stats = {
-            split: split_stats(read_jsonl(directory / f"{split}.jsonl.gz"))
+        splits = {
+            split: read_jsonl(directory / f"{split}.jsonl.gz")
             for split in SPLITS
             if (directory / f"{split}.jsonl.gz").exists()
         }
-        print(format_table(spec, stats, conversion) + "\n")
+        print(format_table(spec, dataset_stats(splits), conversion) + "\n")
     return 0
 
 
@@ -68,8 +68,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
         domain=args.domain,
     )
     write_dataset(args.out / args.name, spec, splits, log)
-    for split, sentences in splits.items():
-        print(f"{args.name} {split}: {len(sentences)} sentences")
+    for split, counts in dataset_stats(splits).items():
+        shared = "" if counts.in_train is None else f", {counts.in_train} with a text in train"
+        print(
+            f"{args.name} {split}: {counts.sentences} sentences, {counts.distinct_texts} distinct "
+            f"texts ({counts.repeats} repeats){shared}"
+        )
     directory = str(args.out / args.name)
     print(f"written to {directory}; load it with load_split({directory!r}, SPLIT)")
     return 0

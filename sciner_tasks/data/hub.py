@@ -12,7 +12,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 from .loading import load_spec, load_split
 from .registry import SPLITS, DatasetSpec
 from .schema import Sentence, features
-from .stats import split_stats
+from .stats import dataset_stats
 
 # Hub license identifiers for the licenses in the registry.
 HUB_LICENSES = {"MIT": "mit", "CC-BY 4.0 (Elsevier OA-STM corpus)": "cc-by-4.0"}
@@ -93,10 +93,23 @@ def dataset_section(name: str, spec: DatasetSpec) -> list[str]:
         lines.append(f"- Upstream types not kept: {', '.join(spec.dropped_types)}")
     types = ", ".join(f"`{label}` ({words})" for label, words in spec.types.items())
     lines += [f"- Entity types: {types}", ""]
-    stats = {split: split_stats(load_split(name, split)) for split in SPLITS}
+    stats = dataset_stats({split: load_split(name, split) for split in SPLITS})
+
+    def row(label: str, value) -> str:
+        return f"| {label} | " + " | ".join(str(value(stats[s])) for s in SPLITS) + " |"
+
     lines += ["| | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
-    lines.append("| sentences | " + " | ".join(str(stats[s].sentences) for s in SPLITS) + " |")
-    lines.append("| entities | " + " | ".join(str(stats[s].entities) for s in SPLITS) + " |")
+    lines.append(row("sentences", lambda s: s.sentences))
+    lines.append(row("distinct texts", lambda s: s.distinct_texts))
+    lines.append(
+        row("sentences whose text is in train", lambda s: "-" if s.in_train is None else s.in_train)
+    )
+    lines.append(row("entities", lambda s: s.entities))
+    lines += [
+        "",
+        "A sentence whose text is in train was seen in fine-tuning; sciner's tasks never show it "
+        "as its own demonstration and score it apart (`f1_unseen`).",
+    ]
     return [*lines, ""]
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .registry import DatasetSpec
 from .schema import DataError, Sentence, decode_utf8
+from .stats import dataset_stats, overlap
 
 PACKAGE_DIR = Path(__file__).parent / "processed"
 
@@ -52,6 +53,7 @@ def write_dataset(
     try:
         description = dataclasses.asdict(spec)
         description["conversion"] = dict(sorted(log.items()))
+        description["overlap"] = overlap(dataset_stats(splits))
         (staging / "dataset.json").write_text(
             json.dumps(description, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
             encoding="utf-8",
@@ -124,6 +126,7 @@ def read_description(directory: Path) -> tuple[DatasetSpec, dict[str, int]]:
     try:
         description = json.loads(path.read_text(encoding="utf-8"))
         conversion = description.pop("conversion", {})
+        description.pop("overlap", None)  # derived from the splits, not part of the spec
         description["dropped_types"] = tuple(description.get("dropped_types", ()))
         return DatasetSpec(**description), conversion
     except (OSError, json.JSONDecodeError, TypeError) as err:

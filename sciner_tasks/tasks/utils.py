@@ -8,6 +8,8 @@ from sciner_tasks.harness import (  # noqa: F401
     doc_to_text,
     f1,
     f1_stderr,
+    f1_unseen,
+    f1_unseen_stderr,
     hallucination_rate,
     load_docs,
     normalised_f1,

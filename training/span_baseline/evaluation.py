@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sciner_tasks.data import Sentence
+from sciner_tasks.data.stats import text_key
 from sciner_tasks.scoring import (
     CorpusScore,
     Counts,
@@ -74,7 +75,9 @@ def span_counts(sentence: Sentence, predictions: Sequence[CharSpan]) -> Counts:
     return Counts(tp=tp, fp=sum(pred.values()) - tp, fn=sum(gold.values()) - tp)
 
 
-def sample_item(sentence: Sentence, predictions: Sequence[CharSpan]) -> dict[str, Any]:
+def sample_item(
+    sentence: Sentence, predictions: Sequence[CharSpan], seen_in_train: bool = False
+) -> dict[str, Any]:
     """A sentence's predictions as the sciner tasks log them (what the leaderboard reads)."""
     return {
         "sentence_id": sentence.id,
@@ -85,6 +88,7 @@ def sample_item(sentence: Sentence, predictions: Sequence[CharSpan]) -> dict[str
             {"start": s, "end": e, "type": t, "text": x} for s, e, t, x in predictions
         ],
         "failed": False,  # a span classifier's output always parses
+        "seen_in_train": seen_in_train,
     }
 
 
@@ -97,11 +101,19 @@ class Evaluation:
 
 
 def score_predictions(
-    sentences: Sequence[Sentence], chosen: Sequence[Chosen], with_stderr: bool = True
+    sentences: Sequence[Sentence],
+    chosen: Sequence[Chosen],
+    with_stderr: bool = True,
+    train: Sequence[Sentence] = (),
 ) -> Evaluation:
-    """Score predictions with the project's scorer (strict type+string) and by offsets."""
+    """Score predictions with the project's scorer (strict type+string) and by offsets;
+    sentences whose text is in `train` (the sentences trained on) are marked seen."""
     predictions = [spans_to_pairs(s, c) for s, c in zip(sentences, chosen, strict=True)]
-    items = [sample_item(s, p) for s, p in zip(sentences, predictions, strict=True)]
+    seen = {text_key(s.text) for s in train}
+    items = [
+        sample_item(s, p, text_key(s.text) in seen)
+        for s, p in zip(sentences, predictions, strict=True)
+    ]
     scored = group_by_sentence(items)
     counts = tally(scored)
     span = sum((span_counts(s, p) for s, p in zip(sentences, predictions, strict=True)), Counts())

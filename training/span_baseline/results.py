@@ -12,6 +12,7 @@ from typing import Any
 from lm_eval.loggers import EvaluationTracker
 from lm_eval.loggers.utils import add_env_info, get_git_commit_hash
 
+from sciner_tasks.harness import f1_unseen, f1_unseen_stderr
 from sciner_tasks.names import LOWER_IS_BETTER, METRICS
 
 from .arguments import SpanBaselineArguments
@@ -78,6 +79,8 @@ def metric_values(test: Evaluation) -> dict[str, float | str]:
         # Span texts are cut from the sentence, so this is 0 by construction (still measured).
         "hallucination_rate": score.hallucination_rate,
         "parse_failure_rate": 0.0,
+        "f1_unseen": f1_unseen(test.items),
+        "f1_unseen_stderr": f1_unseen_stderr(test.items),
     }
     return {metric: values[metric] for metric in METRICS}
 

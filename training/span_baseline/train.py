@@ -5,6 +5,7 @@ is the optimizer's two learning rates and the scoring of predictions per sentenc
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -112,13 +113,17 @@ def predicted_labels(logits: torch.Tensor, labels: Any) -> torch.Tensor:
 
 
 def score(
-    prediction: EvalPrediction, split: Split, labels: list[str], with_stderr: bool
+    prediction: EvalPrediction,
+    split: Split,
+    labels: list[str],
+    with_stderr: bool,
+    train: Sequence[Sentence] = (),
 ) -> Evaluation:
     _, sentence_index = prediction.label_ids
     chosen = decode(
         prediction.predictions.tolist(), sentence_index.tolist(), split.features, labels
     )
-    return score_predictions(split.sentences, chosen, with_stderr)
+    return score_predictions(split.sentences, chosen, with_stderr, train)
 
 
 def dev_metrics(prediction: EvalPrediction, split: Split, labels: list[str]) -> dict[str, float]:
@@ -193,7 +198,7 @@ def train(args: SpanBaselineArguments) -> Path:
 
     trainer.compute_metrics = None  # test is scored here, with its samples and the bootstrap
     prediction = trainer.predict(dataset_items(splits["test"].features))
-    test = score(prediction, splits["test"], labels, with_stderr=True)
+    test = score(prediction, splits["test"], labels, True, splits["train"].sentences)
     log_test(test)
 
     save_span_model(model, tokenizer, Path(args.output_dir) / "model", args.max_length)
