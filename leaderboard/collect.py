@@ -156,6 +156,9 @@ class SampleScore:
     strict: np.ndarray  # (sentences, 3): strict tp, fp, fn of each sentence
     failed_by_sentence: Mapping[str, int]  # sentence id -> its generations that failed to parse
     generations: int
+    # Ids of the sentences whose text is in the train split; None where the samples do not say
+    # (runs before task version 2.2).
+    seen_in_train: frozenset[str] | None = None
 
     @property
     def sentences(self) -> int:
@@ -485,6 +488,8 @@ def sample_item(record: Any) -> dict[str, Any]:
         "entities": entities,
         "predictions": [tuple(p) for p in predictions],
         "failed": bool(item.get("failed", False)),
+        # Task version 2.2 on: whether the sentence's text is in the train split.
+        "seen_in_train": item.get("seen_in_train"),
     }
 
 
@@ -541,6 +546,9 @@ def score_samples(path: Path, items: list[dict[str, Any]]) -> SampleScore:
         strict=counts.strict,
         failed_by_sentence=Counter(item["sentence_id"] for item in items if item["failed"]),
         generations=len(items),
+        seen_in_train=None
+        if any(not isinstance(item["seen_in_train"], bool) for item in items)
+        else frozenset(item["sentence_id"] for item in items if item["seen_in_train"]),
     )
 
 

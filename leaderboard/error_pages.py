@@ -270,6 +270,11 @@ def page_data(run: Run) -> dict[str, Any]:
             sentence_record(i, s, c, samples.failed_by_sentence.get(i, 0), codes)
             for i, s, c in zip(samples.ids, samples.logged, samples.classified, strict=True)
         ],
+        # Per sentence, whether its text is in the train split (null where the run's samples
+        # do not say): the "text in train" filter.
+        "seen": None
+        if samples.seen_in_train is None
+        else [i in samples.seen_in_train for i in samples.ids],
     }
 
 
@@ -334,11 +339,12 @@ const controls = {
   cls: document.getElementById("class"),
   type: document.getElementById("type"),
   failed: document.getElementById("failed"),
+  seen: document.getElementById("seen"),
   prev: document.getElementById("prev"),
   next: document.getElementById("next"),
 };
 const list = document.getElementById("sentences");
-const state = {cls: ALL, type: ALL, failedOnly: false, shown: [], marks: 0, page: 0};
+const state = {cls: ALL, type: ALL, seen: ALL, failedOnly: false, shown: [], marks: 0, page: 0};
 
 const located = (mark) => mark.length === 5;
 const className = (mark) => data.classes[mark[1]];
@@ -359,11 +365,13 @@ function applyFilters() {
   state.cls = controls.cls.value;
   state.type = controls.type.value;
   state.failedOnly = controls.failed.checked;
+  state.seen = controls.seen ? controls.seen.value : ALL;
   const everything = state.cls === ALL && state.type === ALL;
   state.shown = [];
   state.marks = 0;
   data.sentences.forEach((sentence, index) => {
     if (state.failedOnly && !sentence[FAILED]) return;
+    if (state.seen !== ALL && data.seen[index] !== (state.seen === "seen")) return;
     let found = false;
     for (const gold of [true, false]) {
       for (const mark of sentence[gold ? GOLD : PREDICTED]) {
@@ -386,7 +394,9 @@ function countText() {
   else what = s(state.marks, `${data.labels[data.classes.indexOf(state.cls)]} mark`);
   if (state.type !== ALL) what += ` of type ${data.types[Number(state.type)]}`;
   const failed = state.failedOnly ? " with a parse failure" : "";
-  return `${what} in ${state.shown.length} of ${data.sentences.length} sentences${failed}`;
+  const seen = {all: "", seen: " whose text is in train", unseen: " whose text is not in train"};
+  return `${what} in ${state.shown.length} of ${data.sentences.length} sentences${failed}` +
+    seen[state.seen];
 }
 
 function element(tag, className, text) {
@@ -493,7 +503,8 @@ function turn(step) {
   if (list.getBoundingClientRect().top < 0) list.scrollIntoView();
 }
 
-for (const control of [controls.cls, controls.type, controls.failed]) {
+for (const control of [controls.cls, controls.type, controls.failed, controls.seen]) {
+  if (!control) continue;
   control.addEventListener("change", applyFilters);
 }
 controls.prev.addEventListener("click", () => turn(-1));
@@ -562,15 +573,25 @@ def types_html(types: Sequence[str]) -> str:
     return f'<div class="legend" id="types"><b>Entity types</b>{swatches}</div>'
 
 
-def toolbar_html(types: Sequence[str]) -> str:
+def toolbar_html(types: Sequence[str], seen: bool) -> str:
+    """The filters; `seen`: the samples say which sentences' text is in train."""
     classes = [(c, LABELS[c]) for c in COUNTED]
+    seen_filter = (
+        '<label>Text in train <select id="seen">'
+        + options([("all", "all"), ("unseen", "not in train"), ("seen", "in train")])
+        + "</select></label>"
+        if seen
+        else ""
+    )
     return (
         '<div id="toolbar">'
         '<label>Error class <select id="class">'
         + options([("all", "all"), *classes, (HALLUCINATED, "not in the sentence")])
         + '</select></label><label>Entity type <select id="type">'
         + options([("all", "all"), *((str(k), t) for k, t in enumerate(types))])
-        + '</select></label><label><input type="checkbox" id="failed"> only sentences with a '
+        + "</select></label>"
+        + seen_filter
+        + '<label><input type="checkbox" id="failed"> only sentences with a '
         'parse failure</label><span id="count" aria-live="polite"></span>'
         '<span><button type="button" id="prev">\u2190 previous</button> <span id="page"></span> '
         '<button type="button" id="next">next \u2192</button></span></div>'
@@ -590,7 +611,7 @@ def render(run: Run) -> str:
         "</head><body>"
         + header_html(run, hallucinated)
         + types_html(data["types"])
-        + toolbar_html(data["types"])
+        + toolbar_html(data["types"], data["seen"] is not None)
         + '<div id="sentences"></div><noscript>The sentences are drawn by JavaScript.</noscript>'
         + f'<script type="application/json" id="error-data">{script_json(data)}</script>'
         + f"<script>{SCRIPT}</script></body></html>\n"

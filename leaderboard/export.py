@@ -43,11 +43,20 @@ def interval_text(row: Row, index: int) -> str | None:
     return None if bounds is None else f"[{bounds[0]:.2f}, {bounds[1]:.2f}]"
 
 
+def unseen_text(row: Row, index: int) -> str | None:
+    """A fine-tuned cell's F1 on unseen test sentences, as "unseen 48.00"; None where none."""
+    value = row.unseen[index] if index < len(row.unseen) else None
+    return None if value is None else f"unseen {value:.2f}"
+
+
 def cell_text(row: Row, index: int) -> str:
-    """A cell as the Markdown shows it: value, 95% interval, the best mark."""
+    """A cell as the Markdown shows it: value, 95% interval, the best mark, the F1 on unseen
+    test sentences."""
     parts = [format_cell(row.cells[index], row.kind), interval_text(row, index)]
     if index in row.best:
         parts.append(BEST)
+    unseen = unseen_text(row, index)
+    parts.append(f"({unseen})" if unseen else None)
     return " ".join(p for p in parts if p)
 
 
@@ -146,13 +155,16 @@ def run_record(run: Run) -> dict[str, Any]:
 
 
 def row_record(row: Row) -> dict[str, Any]:
-    """A table row; `intervals` (per cell, [low, high] or null) and `best` (cell index -> why
-    it is marked) only where the row has them."""
+    """A table row; `intervals` (per cell, [low, high] or null), `best` (cell index -> why
+    it is marked) and `unseen` (per cell, F1 on unseen test sentences or null) only where the
+    row has them."""
     record: dict[str, Any] = {"kind": row.kind, "cells": list(row.cells), "link": row.link}
     if row.intervals:
         record["intervals"] = [list(i) if i else None for i in row.intervals]
     if row.best:
         record["best"] = {str(i): note for i, note in row.best.items()}
+    if row.unseen:
+        record["unseen"] = list(row.unseen)
     return record
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from .export import BEST, NOTE, format_cell, interval_text, summary
+from .export import BEST, NOTE, format_cell, interval_text, summary, unseen_text
 from .site import Site
 from .tables import DIFFERENCE, REPORTED, Row, Table
 
@@ -31,6 +31,7 @@ td.neg { color: #c62828; }
 td.best { font-weight: 600; }
 span.interval { color: #777; font-size: 0.75rem; font-weight: normal; }
 span.best-mark { color: #b8860b; cursor: help; }
+span.unseen { display: block; color: #555; font-size: 0.85em; cursor: help; }
 a.errors-link { color: inherit; }
 figure { margin: 0.5rem 0 1.5rem; }
 figcaption { color: #555; font-size: 0.85rem; }
@@ -90,6 +91,10 @@ def cell(row: Row, index: int) -> str:
     if index in row.best:
         css += " best"
         text += f' <span class="best-mark" title="{escape(row.best[index])}">{BEST}</span>'
+    unseen = unseen_text(row, index)
+    if unseen:
+        title = "F1 on the test sentences whose text is not in train (f1_unseen)"
+        text += f' <span class="unseen" title="{title}">{unseen}</span>'
     return f'<td class="{css}" data-value="{value!r}">{text}</td>'
 
 

@@ -352,10 +352,10 @@ def parse_failure_rate(items) -> float:
 
 def unseen_counts(items) -> np.ndarray:
     """The strict counts (tally_items(items).strict rows) of the sentences whose text is not
-    in the train split, in the same order."""
+    in the train split, in the same order (an item that does not say counts as unseen)."""
     seen = {}
     for item in items:
-        seen.setdefault(item["sentence_id"], item["seen_in_train"])
+        seen.setdefault(item["sentence_id"], item.get("seen_in_train", False))
     return tally_items(items).strict[~np.fromiter(seen.values(), bool, len(seen))]
 
 

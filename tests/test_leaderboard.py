@@ -797,3 +797,50 @@ def test_committed_results_build_cleanly_and_match_the_readme():
             assert f"{100 * run.metrics[metric]:.2f}" in line, (metric, line)
     baseline = next(r for r in collection.runs if r.prompt_format == "span")
     assert f"**{100 * baseline.metrics['f1']:.2f}**" in readme
+
+
+def unseen_site(root: Path) -> Path:
+    """A UniNER adapter fine-tuned on WLPC: f1 62, f1_unseen 48 on WLPC (a third of its test
+    sentences are in train), and on SciERC (no shared text) f1_unseen equal to f1."""
+    adapter = adapter_card(root / "adapters" / "uniner-wlpc", "wlpc", "uniner")
+    wlpc = metrics(0.62) | {"f1_unseen,none": 0.48, "f1_unseen_stderr,none": 0.02}
+    scierc = metrics(0.55) | {"f1_unseen,none": 0.55, "f1_unseen_stderr,none": 0.01}
+    write_run(
+        root / "results" / "uniner-wlpc",
+        "2026-01-01T00-00-00.000001",
+        results(
+            {"pretrained": UNINER, "peft": str(adapter)},
+            {"sciner_wlpc_0shot_uniner": wlpc, "sciner_scierc_0shot_uniner": scierc},
+            date=1.0,
+            n=(2861, 2861),
+        ),
+    )
+    site = root / "site"
+    quietly(main, ["build", str(root / "results"), "--out", str(site)])
+    return site
+
+
+def test_fine_tuned_cells_show_f1_on_unseen_sentences(tmp_path):
+    site = unseen_site(tmp_path)
+    table2 = next(
+        t
+        for t in json.loads((site / "leaderboard.json").read_text())["tables"]
+        if t["key"] == "table2"
+    )
+    (row,) = [r for r in table2["rows"] if r["kind"] == "ours"]
+    wlpc_sft = table2["headers"].index("WLPC SFT")
+    assert row["cells"][wlpc_sft] == pytest.approx(62.0)
+    assert row["unseen"][wlpc_sft] == pytest.approx(48.0)
+    assert [v for v in row["unseen"] if v is not None] == [pytest.approx(48.0)]
+    markdown = (site / "leaderboard.md").read_text(encoding="utf-8")
+    assert "(unseen 48.00)" in markdown and markdown.count("(unseen ") == 1
+
+
+def test_unseen_f1_in_headless_chromium(browser, tmp_path):
+    site = unseen_site(tmp_path)
+    page, errors, _ = open_page(browser, site / "index.html")
+    marks = page.locator('table[data-key="table2"] span.unseen')
+    assert marks.count() == 1 and marks.first.text_content() == "unseen 48.00"
+    assert marks.first.is_visible()
+    assert "not in train" in marks.first.get_attribute("title")
+    assert errors == []

@@ -388,6 +388,37 @@ def test_a_wlpc_sized_page_is_small_and_holds_one_page_of_sentences(browser, ben
     assert errors == []
 
 
+def test_text_in_train_filter(browser, bench, tmp_path):
+    """Samples of task version 2.2 say which sentences' text is in train: the page filters
+    them; older samples do not, and their page has no such filter."""
+    texts = ["Spin the cells .", "Add 5 ml buffer .", "Stir ."]
+    items = [
+        {
+            "sentence_id": f"s{k}",
+            "text": text,
+            "entities": [entity(text, text.split()[0], "Action")],
+            "predictions": [["Action", text.split()[0]]],
+            "failed": False,
+            "seen_in_train": k != 1,
+        }
+        for k, text in enumerate(texts)
+    ]
+    page_file = bench.build_page(tmp_path, items)
+    assert embedded(page_file.read_text(encoding="utf-8"))["seen"] == [True, False, True]
+    page, errors, _ = open_page(browser, page_file)
+    sentences = page.locator(".sentence")
+    assert sentences.count() == 3
+    page.select_option("#seen", "unseen")
+    assert sentences.count() == 1 and "Add 5 ml buffer" in sentences.first.text_content()
+    assert page.locator("#count").text_content().endswith("whose text is not in train")
+    page.select_option("#seen", "seen")
+    assert sentences.count() == 2
+    assert errors == []
+    older = bench.build_page(tmp_path / "older", [dict(i, seen_in_train=None) for i in items])
+    assert embedded(older.read_text(encoding="utf-8"))["seen"] is None
+    assert 'id="seen"' not in older.read_text(encoding="utf-8")
+
+
 def test_model_output_is_shown_as_text(browser, bench, tmp_path):
     text = "Add 5 µl of buffer\u2028 to the tube ."
     item = {
