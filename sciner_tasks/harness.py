@@ -269,7 +269,7 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         "entities": doc["entities"],
         "predictions": [list(p) for p in parsed.entities],
         "failed": parsed.failed,
-        "seen_in_train": doc["seen_in_train"],
+        "seen_in_train": doc.get("seen_in_train", False),
         # Strict counts of this generation per type it asked about (or predicted), so the
         # logged samples show per-type figures without re-scoring.
         "per_type": {t: [c.tp, c.fp, c.fn] for t, c in sorted(per_type.items())},

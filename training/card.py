@@ -25,7 +25,7 @@ from sciner_tasks.names import METRICS, REGIMES, UPSTREAM_METRICS, task_name
 
 # The metrics a card reports: every sciner metric but f1's standard error (a spread, not a
 # score). upstream_f1 is only in UniNER and IEPile tasks ("-" elsewhere).
-CARD_METRICS = tuple(m for m in (*METRICS, *UPSTREAM_METRICS) if m != "f1_stderr")
+CARD_METRICS = tuple(m for m in (*METRICS, *UPSTREAM_METRICS) if not m.endswith("_stderr"))
 # The metadata key of the sciner block: {dataset, format, tasks}.
 SCINER_KEY = "sciner"
 # Every sciner task -> its dataset: a results file may hold out-of-domain tasks, and groups
