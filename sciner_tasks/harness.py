@@ -100,8 +100,7 @@ def build_docs(
                         for e in sentence.entities
                     ],
                     "demonstrations": [s.id for s in shot],
-                    # Its text is in the train split: seen in fine-tuning (f1_unseen leaves
-                    # it out).
+                    # Its text is in train: seen in fine-tuning (f1_unseen leaves it out).
                     "seen_in_train": text_key(sentence.text) in seen,
                 }
             )
@@ -360,9 +359,8 @@ def unseen_counts(items) -> np.ndarray:
 
 
 def f1_unseen(items) -> float:
-    """Strict micro-F1 over the sentences whose text does not occur in the train split (a
-    third of WLPC's test sentences do: a fine-tuned model saw them with their answers). Equal
-    to f1 where no test text is in train."""
+    """Strict micro-F1 over the sentences whose text is not in the train split (a fine-tuned
+    model saw the others with their answers); f1 where no test text is in train."""
     tp, fp, fn = unseen_counts(items).sum(axis=0)
     return Counts(int(tp), int(fp), int(fn)).f1
 
