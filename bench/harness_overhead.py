@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import build_docs, max_gen_toks
 from sciner_tasks.models import MODELS
 from sciner_tasks.names import task_name
+from sciner_tasks.prompting import build_docs, max_gen_toks
 from sciner_tasks.weights import prepare_smollm2
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from sciner_tasks.data import DATASETS, load_spec
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats.iepile import instruction
-from sciner_tasks.harness import build_docs, process_results, upstream_counts
+from sciner_tasks.harness import process_results, upstream_counts
+from sciner_tasks.prompting import build_docs
 
 
 def eval_func_records(dataset: str) -> tuple[list[dict], dict]:

@@ -35,7 +35,7 @@ def generate(args: argparse.Namespace) -> dict:
     from vllm import LLM, SamplingParams
 
     from sciner_tasks.formats import get_format
-    from sciner_tasks.harness import build_docs
+    from sciner_tasks.prompting import build_docs
 
     docs = build_docs(args.dataset, "uniner", "0shot")
     sentences = list(dict.fromkeys(doc["sentence_id"] for doc in docs))[: args.sentences]

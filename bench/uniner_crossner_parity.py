@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from sciner_tasks.formats.uniner import SYSTEM
-from sciner_tasks.harness import build_docs
+from sciner_tasks.prompting import build_docs
 
 FILES = {
     "crossner_ai": "CrossNER_AI.json",

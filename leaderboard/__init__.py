@@ -4,14 +4,15 @@
 
 One module per step, data flowing one way:
 
-* `collect`: results_*.json and samples_*.jsonl files -> `Run` records (bad input is warned
-  about, counted and skipped, never fatal);
-* `models`: which model a run evaluated, under the study's name where the study has it;
+* `readers`: results_*.json and samples_*.jsonl files found and read, bounded (untrusted
+  input); `problems`: what was wrong with them, warned about, counted, never fatal;
+* `collect`: those files -> `Run` records;
+* `identity`: which model a run evaluated, under the study's name where the study has it;
 * `reference`: the study's reported F1 (Tables 1-3), shipped as CSV;
 * `tables`: the study's tables with reported and difference rows, all runs, breakdowns;
 * `plots`: the figures as SVG;
 * `page` (index.html) and `export` (leaderboard.md / .csv / .json); `site` ties them together;
-* `hub`: `--push-to-hub`;
+* `publish`: `--push-to-hub`; `write`: the site written as a whole;
 * `compare` (`python -m leaderboard compare RUN_A RUN_B`): is the difference between two runs
   real? Paired tests on per-sentence counts, in `significance`.
 """

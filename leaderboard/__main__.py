@@ -12,13 +12,15 @@ from pathlib import Path
 
 from sciner_tasks.data import DATASETS
 
-from .collect import RESULTS_PREFIX, InputWarning, Problems, collect
+from .collect import collect
 from .compare import compare, figures, table, write_json
 from .error_pages import ERRORS_DIR
+from .problems import InputWarning, Problems
 from .publish import REPO_TYPES, push
+from .readers import RESULTS_PREFIX
 from .significance import ITERATIONS, SEED
 from .site import build_site
-from .write import write_site
+from .write import NotASite, write_site
 
 
 def adapter_dataset(value: str) -> tuple[str, str]:
@@ -154,6 +156,9 @@ def build(args: argparse.Namespace) -> int:
     site = build_site(collection, [str(p) for p in args.results])
     try:
         written = write_site(site, args.out)
+    except NotASite as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         # Found only on writing (permissions, a folder where a file goes, a full disk).
         print(f"error: cannot write the site to {args.out}: {error}", file=sys.stderr)

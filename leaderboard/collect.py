@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -44,8 +43,9 @@ from tqdm.auto import tqdm
 
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import DEFAULT_SAMPLER, DEFAULT_SEED, MetadataError, metadata_seed
+from sciner_tasks.harness import MetadataError, metadata_seed
 from sciner_tasks.names import METRICS, REGIMES, UNSEEN_METRICS, task_name
+from sciner_tasks.prompting import DEFAULT_SAMPLER, DEFAULT_SEED
 from sciner_tasks.scoring import (
     Classification,
     CorpusScore,
@@ -58,15 +58,15 @@ from sciner_tasks.scoring import (
 from training.card import card_training
 
 from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
+from .problems import PartProblems, Problem, Problems
+from .readers import RESULTS_PREFIX, SAMPLES_PREFIX, find_files, parse_json, read_json, read_lines
 
-RESULTS_PREFIX, SAMPLES_PREFIX = "results_", "samples_"
 # lm-eval writes "N/A" for a standard error it has none of: not a sign of a partial file.
 # Every run has these (f1_stderr may be "N/A"; the f1_unseen pair is new in task version 2.2).
 EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr" and m not in UNSEEN_METRICS)
 # The values a metric can take: every metric is a fraction but the standard error, which only
 # cannot be negative. Anything else is a corrupt or hand-edited file, never a score to show.
 METRIC_RANGES = {m: (0.0, math.inf if m.endswith("_stderr") else 1.0) for m in METRICS}
-PARTS_LISTED = 20  # problems of the parts of one file listed one by one; the rest are counted
 SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"
@@ -74,73 +74,6 @@ PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
 # Every task name the generator writes -> (dataset, regime, prompt format): names are parsed by
 # looking them up, so they cannot drift from the generator.
 TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
-
-
-class InputWarning(UserWarning):
-    """A results or samples file, or part of one, that was skipped or is incomplete."""
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: Path
-    message: str
-    line: int | None = None
-    # True: something was left out of the leaderboard; False: kept, but incomplete or suspect.
-    skipped: bool = True
-    count: int = 1  # input items it stands for: more than one for the unlisted rest of a file
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
-
-
-class Problems(list):
-    """The problems found so far; `add` also warns, so a CLI user sees them as they come."""
-
-    def add(
-        self,
-        path: Path,
-        message: str,
-        line: int | None = None,
-        skipped: bool = True,
-        count: int = 1,
-    ):
-        problem = Problem(path, message, line, skipped, count)
-        warnings.warn(str(problem), InputWarning, stacklevel=2)
-        self.append(problem)
-
-
-class PartProblems:
-    """The problems of the parts (lines, entries) of one file, used as a context manager: the
-    first PARTS_LISTED are added one by one, the rest only counted and, on leaving, added as
-    one problem per kind (skipped or kept) that says how many there were."""
-
-    def __init__(self, problems: Problems, path: Path, parts: str):
-        self.problems = problems
-        self.path = path
-        self.parts = parts  # what the rest are, in the summary: "invalid lines"
-        self.listed = 0
-        self.unlisted: Counter[bool] = Counter()  # skipped -> problems not listed
-
-    def add(self, message: str, line: int | None = None, skipped: bool = True):
-        if self.listed < PARTS_LISTED:
-            self.listed += 1
-            self.problems.add(self.path, message, line, skipped)
-        else:
-            self.unlisted[skipped] += 1
-
-    def __enter__(self) -> PartProblems:
-        return self
-
-    def __exit__(self, *exception) -> None:
-        for skipped, count in sorted(self.unlisted.items(), reverse=True):
-            outcome = "skipped" if skipped else "kept with a warning"
-            self.problems.add(
-                self.path,
-                f"... and {count} more {self.parts}, not listed one by one; {outcome}",
-                skipped=skipped,
-                count=count,
-            )
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: an array field has no single truth value
@@ -189,6 +122,7 @@ class Run:
     date: float
     results_path: Path
     samples: SampleScore | None = None
+    revision: str | None = None  # model_args revision=, where not the default branch
 
     @property
     def subset(self) -> bool:
@@ -196,9 +130,15 @@ class Run:
         return None not in (self.n_samples, self.n_original) and self.n_samples < self.n_original
 
     @property
-    def key(self) -> tuple[str, str, str | None, str]:
-        """Runs with the same key fill the same table cell: only one may stay."""
-        return (self.model, self.setting, self.trained_on, self.task)
+    def loaded(self) -> tuple[str, str | None, str | None]:
+        """What was evaluated: weights, adapter, revision, exactly as given."""
+        return (self.source, self.adapter, self.revision)
+
+    @property
+    def key(self) -> tuple:
+        """The same run: the same weights, adapter and revision, task and setting (the label
+        carries sampler, seed and decoding overrides). Of such runs only the newest stays."""
+        return (self.model, self.setting, self.trained_on, self.task, self.loaded)
 
 
 @dataclass(frozen=True)
@@ -334,24 +274,6 @@ def adapter_dataset(adapter: str, given: Mapping[str, str]) -> str | None:
     return dataset if isinstance(dataset, str) and dataset in DATASETS else None
 
 
-def read_json(path: Path, problems: Problems) -> Any:
-    """The parsed file, or None (reported) when it cannot be read or is not JSON."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        problems.add(path, f"unreadable ({error}); file skipped")
-        return None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        problems.add(
-            path,
-            f"invalid JSON ({error.msg}, column {error.colno}); file skipped",
-            line=error.lineno,
-        )
-        return None
-
-
 @dataclass(frozen=True)
 class Loaded:
     """What a results file evaluated."""
@@ -359,6 +281,7 @@ class Loaded:
     name: str  # lm-eval: the model loaded (Hub id or folder); span baseline: its encoder
     adapter: str | None = None  # lm-eval: a LoRA adapter on top of it
     baseline: bool = False
+    revision: str | None = None  # lm-eval: the Hub revision, where not the default
 
 
 def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | None:
@@ -375,7 +298,12 @@ def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | Non
             path, "names no model (config.model_args pretrained=, model_name); file skipped"
         )
         return None
-    return Loaded(name, args.get("peft") or args.get("lora_local_path"))
+    revision = args.get("revision")
+    return Loaded(
+        name,
+        args.get("peft") or args.get("lora_local_path"),
+        revision=None if revision in (None, "", "main") else revision,
+    )
 
 
 def describe(
@@ -449,6 +377,7 @@ def parse_results(
                     n_original=integer(task_counts.get("original")),
                     date=date,
                     results_path=path,
+                    revision=model.revision,
                 )
             )
     if any(run.adapter for run in runs) and adapter_trained_on is None:
@@ -482,6 +411,12 @@ def sample_item(record: Any) -> dict[str, Any]:
         raise ValueError("sample item's entities are not {start, end, type, text} records")
     if not isinstance(predictions, list) or not all(is_pair(p) for p in predictions):
         raise ValueError("sample item's predictions are not [type, text] pairs")
+    asked = item.get("query_types")
+    if asked is not None and not (
+        isinstance(asked, list) and all(isinstance(t, str) for t in asked)
+    ):
+        raise ValueError("sample item's query_types is not a list of type names")
+    scored = {} if asked is None else {"query_types": asked}
     return {
         "sentence_id": str(item["sentence_id"]),
         "text": item["text"],
@@ -490,6 +425,8 @@ def sample_item(record: Any) -> dict[str, Any]:
         "failed": bool(item.get("failed", False)),
         # Task version 2.2 on: whether the sentence's text is in the train split.
         "seen_in_train": item.get("seen_in_train"),
+        # Task version 2.3 on: the types its query asked (scoring.group_by_sentence).
+        **scored,
     }
 
 
@@ -511,18 +448,14 @@ def is_pair(value: Any) -> bool:
 
 def read_samples(path: Path, problems: Problems) -> list[dict[str, Any]]:
     """The valid items of a samples file; each bad line is reported (capped) and skipped."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        problems.add(path, f"unreadable ({error}); file skipped")
-        return []
+    lines = read_lines(path, problems)
     items = []
     with PartProblems(problems, path, "invalid lines") as line_problems:
         for number_, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                items.append(sample_item(json.loads(line)))
+                items.append(sample_item(parse_json(line)))
             except json.JSONDecodeError as error:
                 line_problems.add(f"invalid JSON ({error.msg}); line skipped", line=number_)
             except ValueError as error:
@@ -591,19 +524,51 @@ def newest_runs(runs: Iterable[Run], problems: Problems) -> list[Run]:
                 f"{run.results_path}; this older run and its samples are skipped",
             )
         kept[run.key] = run
-    return sorted(kept.values(), key=lambda r: (r.model, r.task, r.setting))
+    runs = distinct_labels(list(kept.values()))
+    return sorted(runs, key=lambda r: (r.model, r.task, r.setting))
 
 
-def find_files(folders: Iterable[Path], problems: Problems) -> tuple[list[Path], list[Path]]:
-    results: set[Path] = set()
-    samples: set[Path] = set()
-    for folder in folders:
-        if not folder.is_dir():
-            problems.add(folder, "not a directory; skipped")
-            continue
-        results.update(folder.rglob(f"{RESULTS_PREFIX}*.json"))
-        samples.update(folder.rglob(f"{SAMPLES_PREFIX}*.jsonl"))
-    return sorted(results), sorted(samples)
+def distinct_labels(runs: list[Run]) -> list[Run]:
+    """Runs of different weights, adapters or revisions that would share rows (one label,
+    setting and training set: two folders both named `merged`) get rows of their own: the
+    label gains the shortest end of their paths that tells them apart ("merged
+    [run1/merged]")."""
+    groups: dict[tuple, set] = {}
+    for run in runs:
+        groups.setdefault((run.model, run.setting, run.trained_on), set()).add(run.loaded)
+    suffixes: dict[tuple, dict] = {}
+    for key, loaded_set in groups.items():
+        if len(loaded_set) > 1:
+            suffixes[key] = telling_apart(sorted(loaded_set, key=str))
+    relabelled = []
+    for run in runs:
+        names = suffixes.get((run.model, run.setting, run.trained_on))
+        if names:
+            run = replace(run, model=f"{run.model} [{names[run.loaded]}]", study_model=None)
+        relabelled.append(run)
+    return relabelled
+
+
+def telling_apart(loaded: list[tuple]) -> dict[tuple, str]:
+    """Each (weights, adapter, revision) -> the parts that differ in the group, each as the
+    fewest trailing path parts that make the names unique."""
+    differing = [i for i in range(3) if len({item[i] for item in loaded}) > 1]
+
+    def name(item: tuple, depth: int) -> str:
+        weights, adapter, revision = (item[i] if i in differing else None for i in range(3))
+        parts = [tail(weights, depth), tail(adapter, depth), f"@{revision}" if revision else ""]
+        return " + ".join(p for p in parts[:2] if p) + (f" {parts[2]}" if parts[2] else "")
+
+    depth, deepest = 1, max(len(str(p).split("/")) for item in loaded for p in item[:2] if p)
+    while True:
+        names = {item: name(item, depth).strip() for item in loaded}
+        if len(set(names.values())) == len(loaded) or depth >= deepest:
+            return names
+        depth += 1
+
+
+def tail(path: str | None, depth: int) -> str:
+    return "/".join(path.rstrip("/").split("/")[-depth:]) if path else ""
 
 
 def progress(paths: list, description: str):

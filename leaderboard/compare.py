@@ -18,17 +18,16 @@ from typing import Any
 import numpy as np
 
 from .collect import (
-    RESULTS_PREFIX,
-    Problems,
     Run,
     SampleScore,
     newest_runs,
     parse_results,
-    read_json,
     read_samples,
     samples_path,
     score_samples,
 )
+from .problems import Problems
+from .readers import RESULTS_PREFIX, read_json
 from .significance import (
     ITERATIONS,
     SEED,

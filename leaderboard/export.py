@@ -9,8 +9,9 @@ import json
 from dataclasses import fields
 from typing import Any
 
-from .collect import Problem, Run
+from .collect import Run
 from .plots import FIGURE_FILES
+from .problems import Problem
 from .site import Site
 from .tables import DIFFERENCE, Row, Table
 
@@ -125,16 +126,28 @@ def markdown(site: Site) -> str:
     return "\n".join(lines) + "\n"
 
 
+# A text cell starting with one of these is a formula to a spreadsheet (=1+2, @SUM(...)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """Numbers unformatted (percent, rounded to 4 decimals), empty cells empty, and text that
+    a spreadsheet would run as a formula behind a quote (OWASP's CSV-injection rule)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return round(value, 4)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(table: Table) -> str:
-    """The table as CSV: numbers unformatted (percent, rounded to 4 decimals), empty cells
-    empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(table.headers)
+    writer.writerow([csv_cell(header) for header in table.headers])
     for row in table.rows:
-        writer.writerow(
-            ["" if v is None else round(v, 4) if isinstance(v, float) else v for v in row.cells]
-        )
+        writer.writerow([csv_cell(value) for value in row.cells])
     return buffer.getvalue()
 
 

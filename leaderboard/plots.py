@@ -7,6 +7,7 @@ Both axes are percent, 0 to 100, so figures built from different results compare
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -30,6 +31,15 @@ TICKS = (0, 20, 40, 60, 80, 100)
 ISO_F1 = (20, 40, 60, 80)
 FONT = 'font-family="sans-serif" font-size="12"'
 FIGURE_FILES = {"figure1": "figure1.svg", "figure2": "figure2.svg"}  # file names in SITE_DIR
+
+# Characters XML 1.0 does not allow (C0 controls but tab and line ends, U+FFFE, U+FFFF): one
+# in a model or type name would make the SVG file unreadable.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` as SVG text: escaped, each character XML cannot hold shown as U+FFFD."""
+    return escape(XML_INVALID.sub("\ufffd", value))
 
 
 @dataclass(frozen=True)
@@ -59,7 +69,7 @@ class Frame:
 def svg(width: int, height: int, name: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" {FONT}><title>{escape(name)}</title>'
+        f'viewBox="0 0 {width} {height}" role="img" {FONT}><title>{xml_text(name)}</title>'
         + "".join(body)
         + "</svg>"
     )
@@ -76,7 +86,7 @@ def y_axis(frame: Frame, label: str) -> list[str]:
     middle = (frame.top + frame.bottom) / 2
     parts.append(
         f'<text transform="translate(14 {middle:.1f}) rotate(-90)" '
-        f'text-anchor="middle">{escape(label)}</text>'
+        f'text-anchor="middle">{xml_text(label)}</text>'
     )
     return parts
 
@@ -89,7 +99,7 @@ def legend(entries: Sequence[str], x: float, y: float) -> list[str]:
             f'<rect x="{x}" y="{top}" width="12" height="12" '
             f'fill="{PALETTE[index % len(PALETTE)]}"/>'
         )
-        parts.append(f'<text x="{x + 18}" y="{top + 10}">{escape(entry)}</text>')
+        parts.append(f'<text x="{x + 18}" y="{top + 10}">{xml_text(entry)}</text>')
     return parts
 
 
@@ -122,7 +132,7 @@ def scatter_svg(points: Sequence[Point], name: str, x_label: str, y_label: str) 
         body.append(f'<text x="{x:.1f}" y="{frame.bottom + 16}" text-anchor="middle">{tick}</text>')
     body.append(
         f'<text x="{(frame.left + frame.right) / 2}" y="{height - 8}" '
-        f'text-anchor="middle">{escape(x_label)}</text>'
+        f'text-anchor="middle">{xml_text(x_label)}</text>'
     )
     body += [iso_f1_curve(frame, f1) for f1 in ISO_F1]
     for point in points:
@@ -130,7 +140,7 @@ def scatter_svg(points: Sequence[Point], name: str, x_label: str, y_label: str) 
         body.append(
             f'<circle cx="{frame.x(point.x):.1f}" cy="{frame.y(point.y):.1f}" r="5" '
             f'fill="{colour}" fill-opacity="0.75" stroke="#333" stroke-width="0.5">'
-            f"<title>{escape(point.label)}</title></circle>"
+            f"<title>{xml_text(point.label)}</title></circle>"
         )
     body += legend(groups, frame.right + 50, frame.top)
     return svg(width, height, name, body)
@@ -158,7 +168,7 @@ def bars_svg(
             body.append(
                 f'<rect x="{x:.1f}" y="{top:.1f}" width="{bar - 2}" '
                 f'height="{frame.bottom - top:.1f}" fill="{PALETTE[k % len(PALETTE)]}">'
-                f"<title>{escape(f'{label}, {series[k]}: {value:.2f}')}</title></rect>"
+                f"<title>{xml_text(f'{label}, {series[k]}: {value:.2f}')}</title></rect>"
             )
             body.append(
                 f'<text x="{x + bar / 2 - 1:.1f}" y="{top - 3:.1f}" font-size="9" '
@@ -166,7 +176,7 @@ def bars_svg(
             )
         body.append(
             f'<text x="{start + bar * len(values) / 2:.1f}" y="{frame.bottom + 16}" '
-            f'text-anchor="middle">{escape(label)}</text>'
+            f'text-anchor="middle">{xml_text(label)}</text>'
         )
     body += legend(series, frame.left, frame.bottom + 30)
     return svg(width, height, name, body)

@@ -23,11 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from .data import DatasetSpec, Sentence, load_spec, load_split
-from .data.stats import text_key
-from .demonstrations import demonstration, knn_demonstrations, random_demonstrations
+from .data import DatasetSpec, DatasetUnavailable, load_spec
 from .formats import PromptFormat, Query, get_format
-from .names import METRICS, REGIMES, UPSTREAM_METRICS
+from .names import METRICS, UPSTREAM_METRICS
+from .prompting import DEFAULT_SAMPLER, DEFAULT_SEED, SAMPLERS, build_docs
 from .scoring import (
     Counts,
     SentencePredictions,
@@ -37,74 +36,6 @@ from .scoring import (
     group_by_sentence,
     tally,
 )
-
-SAMPLERS = ("random", "knn")
-DEFAULT_SAMPLER = "random"
-DEFAULT_SEED = 1234
-
-
-def train_split(dataset: str) -> list[Sentence]:
-    """The train split, or none for a converted corpus that has no train split."""
-    try:
-        return load_split(dataset, "train")
-    except FileNotFoundError:
-        return []
-
-
-def build_docs(
-    dataset: str,
-    format_name: str,
-    regime: str,
-    sampler: str = DEFAULT_SAMPLER,
-    seed: int = DEFAULT_SEED,
-    split: str = "test",
-) -> list[dict[str, Any]]:
-    """The lm-eval documents of one task: one per query, in sentence order."""
-    if regime not in REGIMES:
-        raise ValueError(f"unknown regime {regime!r}; expected one of {list(REGIMES)}")
-    if sampler not in SAMPLERS:
-        raise ValueError(f"unknown sampler {sampler!r}; expected one of {SAMPLERS}")
-    spec = load_spec(dataset)
-    prompt_format = get_format(format_name)
-    types = spec.types_for(prompt_format.family)
-    sentences = load_split(dataset, split)
-    shots = REGIMES[regime]
-    demos: list[list[Sentence]] = [[] for _ in sentences]
-    train = train_split(dataset)
-    seen = {text_key(s.text) for s in train}
-    if shots:
-        demos = (
-            random_demonstrations(sentences, train, shots, seed)
-            if sampler == "random"
-            else knn_demonstrations(sentences, train, shots)
-        )
-    docs = []
-    for sentence, shot in zip(sentences, demos, strict=True):
-        queries = prompt_format.queries(
-            sentence.text, types, spec.domain, [demonstration(s) for s in shot]
-        )
-        gold = [(e.type, e.text) for e in sentence.entities]
-        for index, query in enumerate(queries):
-            docs.append(
-                {
-                    "id": f"{sentence.id}#{index}",
-                    "dataset": dataset,
-                    "format": format_name,
-                    "sentence_id": sentence.id,
-                    "text": sentence.text,
-                    "prompt": query.prompt,
-                    "query_types": list(query.types),
-                    "target": prompt_format.target(query, gold, types),
-                    "entities": [
-                        {"start": e.start, "end": e.end, "type": e.type, "text": e.text}
-                        for e in sentence.entities
-                    ],
-                    "demonstrations": [s.id for s in shot],
-                    # Its text is in train: seen in fine-tuning (f1_unseen leaves it out).
-                    "seen_in_train": text_key(sentence.text) in seen,
-                }
-            )
-    return docs
 
 
 class MetadataError(ValueError):
@@ -160,18 +91,6 @@ def metadata_seed(value: Any) -> int:
     raise MetadataError(f"--metadata seed must be an integer, got {value!r}")
 
 
-def max_gen_toks(dataset: str, format_name: str) -> int:
-    """A task's generation budget: the family's own, or where it fixes none (the general
-    prompt) one that fits the longest gold answer of the test split: its UTF-8 byte length
-    (no tokenizer makes more tokens than bytes), rounded up to a multiple of 64."""
-    budget = get_format(format_name).max_gen_toks
-    if budget is not None:
-        return budget
-    docs = build_docs(dataset, format_name, "0shot")
-    longest = max(len(doc["target"].encode("utf-8")) for doc in docs)
-    return -(-(longest + 1) // 64) * 64  # +1 for the end-of-sequence token
-
-
 def load_docs(
     sciner_dataset: str,
     sciner_format: str,
@@ -195,13 +114,18 @@ def load_docs(
     import datasets
 
     check_unknown_keys(others)
-    docs = build_docs(
-        sciner_dataset,
-        sciner_format,
-        sciner_regime,
-        metadata_sampler(sampler),
-        metadata_seed(seed),
-    )
+    try:
+        docs = build_docs(
+            sciner_dataset,
+            sciner_format,
+            sciner_regime,
+            metadata_sampler(sampler),
+            metadata_seed(seed),
+        )
+    except DatasetUnavailable as error:
+        # One `error:` line, not lm-eval's traceback: the user has nothing to debug, only
+        # data to get (the message says how).
+        raise SystemExit(f"error: {error}") from None
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
@@ -246,9 +170,17 @@ def upstream_item(
     return {
         "instance": prompt_format.upstream_instance(doc["sentence_id"], doc["text"]),
         "gold": [list(p) for p in read.gold],
-        "predictions": [list(p) for p in read.predictions],
+        "predictions": [[loggable(t), loggable(s)] for t, s in read.predictions],
         "failed": read.failed,
     }
+
+
+def loggable(text: str) -> str:
+    """`text` with each lone surrogate (a JSON answer may escape one, and the family's
+    json.loads keeps it) as its escape, `\\udXXX`: lm-eval cannot write it to the UTF-8
+    samples file and would lose every sample of the task. Distinct strings stay distinct,
+    so the family's counts do not change."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, Any]:
@@ -266,6 +198,7 @@ def process_results(doc: dict[str, Any], results: Sequence[str]) -> dict[str, An
         "sentence_id": doc["sentence_id"],
         "text": doc["text"],
         "entities": doc["entities"],
+        "query_types": list(query.types),  # what this query asked (scoring.group_by_sentence)
         "predictions": [list(p) for p in parsed.entities],
         "failed": parsed.failed,
         "seen_in_train": doc.get("seen_in_train", False),

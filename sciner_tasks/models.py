@@ -20,7 +20,7 @@ from pathlib import Path
 from .data import DATASETS
 from .decoding import pin_generation_config
 from .formats import get_format
-from .names import REGIMES, task_name, task_tags
+from .names import REGIMES, shipped_group_name, task_name, task_tags
 from .weights import hub_snapshot, models_home, prepare_smollm2
 
 
@@ -168,6 +168,7 @@ def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
     combos = [(d, r) for d in DATASETS for r in REGIMES]
     known = {task_name(d, r, spec.format) for d, r in combos}
     known |= {tag for d, r in combos for tag in task_tags(d, r, spec.format)}
+    known.add(shipped_group_name(spec.format))
     chosen = []
     for item in tasks:
         if item in DATASETS:

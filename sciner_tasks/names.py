@@ -16,6 +16,8 @@ TASKS_DIR = Path(__file__).parent / "tasks"
 
 SCIENTIFIC = ("scierc", "stem_ecr", "measeval", "wlpc")
 GENERAL_DOMAIN = tuple(name for name in DATASETS if name not in SCIENTIFIC)
+# The datasets inside the package: all but CoNLL-2003, whose licence forbids shipping it.
+SHIPPED = tuple(name for name, spec in DATASETS.items() if spec.shipped)
 # Domain -> its datasets; each (domain, regime, format) is an lm-eval group scoring the mean
 # over its sets, each set weighing the same (the study averages sets, not sentences).
 DOMAINS = {"scientific": SCIENTIFIC, "general_domain": GENERAL_DOMAIN}
@@ -55,6 +57,13 @@ def group_name(domain: str, regime: str, format_name: str) -> str:
     domain's sets in one regime and format."""
     suffix = "" if format_name == GENERAL_FORMAT else f"_{format_name}"
     return f"sciner_{domain}_{regime}{suffix}"
+
+
+def shipped_group_name(format_name: str) -> str:
+    """`sciner_shipped`, with `_<format>` as in `task_name`: every shipped dataset in both
+    regimes, one command for users without CoNLL-2003."""
+    suffix = "" if format_name == GENERAL_FORMAT else f"_{format_name}"
+    return f"sciner_shipped{suffix}"
 
 
 def task_tags(dataset: str, regime: str, format_name: str) -> list[str]:

@@ -633,18 +633,31 @@ def group_by_sentence(items: Iterable[Mapping[str, Any]]) -> list[SentencePredic
     """Logged per-query items as sentences: items carry `sentence_id`, `text`, `entities`
     (gold) and `predictions`; UniNER and IEPile ask several queries per sentence, and a
     sentence's predictions are scored together, against its gold once. Sentences keep the
-    order in which they first occur."""
+    order in which they first occur.
+
+    Items that say which types their query asked (`query_types`) are scored against the gold
+    of the types their sentence was asked about: when --limit or --samples keeps only some of
+    a sentence's queries, the types never asked are not counted as missed (a perfect answer
+    scores 1 whatever the limit). With all of a sentence's queries, that is all of its gold."""
     by_sentence: dict[str, SentencePredictions] = {}
+    asked: dict[str, set[str] | None] = {}
     for item in items:
         predictions = [(t, s) for t, s in item["predictions"]]
-        sentence = by_sentence.get(item["sentence_id"])
+        key = item["sentence_id"]
+        sentence = by_sentence.get(key)
         if sentence is None:
-            by_sentence[item["sentence_id"]] = SentencePredictions(
-                item["entities"], predictions, item["text"]
-            )
+            by_sentence[key] = SentencePredictions(item["entities"], predictions, item["text"])
+            asked[key] = None if "query_types" not in item else set()
         else:
             sentence.predictions.extend(predictions)
-    return list(by_sentence.values())
+        if asked[key] is not None:
+            asked[key].update(item.get("query_types", ()))
+    return [
+        sentence
+        if asked[key] is None
+        else sentence._replace(gold=[e for e in sentence.gold if _as_pair(e)[0] in asked[key]])
+        for key, sentence in by_sentence.items()
+    ]
 
 
 BOOTSTRAP_ITERATIONS = 1000

@@ -105,7 +105,7 @@ def smollm2_chat_run(smollm2, tmp_path_factory) -> LmEvalRun:
     """SmolLM2 on SMOLLM2_CHAT_TASKS with --apply_chat_template, run once per session: the
     lm-eval end-to-end test and the leaderboard demo both read it (a run takes minutes on a
     CPU)."""
-    out = tmp_path_factory.mktemp("smollm2_chat")
+    out = tmp_path_factory.mktemp("smollm2_chat") / "runs"
     return run_lm_eval(smollm2, list(SMOLLM2_CHAT_TASKS), out, chat=True)
 
 

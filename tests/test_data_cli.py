@@ -10,6 +10,7 @@ import pytest
 
 from sciner_tasks.data import DATASETS, SPLITS, load_spec, load_split
 from sciner_tasks.data.__main__ import main
+from sciner_tasks.data.registry import HUB_SPLITS
 from sciner_tasks.data.stats import reference_sentences, split_stats
 from sciner_tasks.data.store import locate
 
@@ -176,8 +177,10 @@ def test_dataset_dict_round_trips_through_save_to_disk(tmp_path):
     loaded = datasets.load_from_disk(str(tmp_path / "dd"))
     from sciner_tasks.data import Sentence
 
+    assert list(loaded) == ["train", "validation", "test"]  # the Hub's and datasets' names
     for split in SPLITS:
-        back = [Sentence.from_dict(row, f"row {i}") for i, row in enumerate(loaded[split])]
+        rows = loaded[HUB_SPLITS[split]]
+        back = [Sentence.from_dict(row, f"row {i}") for i, row in enumerate(rows)]
         assert back == load_split("crossner_ai", split)
 
 
@@ -188,6 +191,9 @@ def test_dataset_card_carries_source_license_counts_and_configs():
     assert card.data.license == "other"  # the two sets have different licenses
     assert [config["config_name"] for config in card.data.configs] == ["scierc", "wlpc"]
     assert {"split": "test", "path": "wlpc/test-*"} in card.data.configs[1]["data_files"]
+    assert {"split": "validation", "path": "wlpc/validation-*"} in card.data.configs[1][
+        "data_files"
+    ]
     text = str(card)
     assert "- config_name: scierc" in text.split("---")[1]  # the YAML the Hub reads
     assert "| sentences | 1861 | 275 | 551 |" in text

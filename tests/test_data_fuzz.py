@@ -103,15 +103,19 @@ CONLL = (
     "5\u00a0mg B-QTY\nof O\nNaCl B-CHEM\n\nParis B-LOC\n"
 ).encode()
 CONLL_TABS = b"New York\tB-LOC\nis\tO\nbig\tO\n\nAI\tB-FIELD\n"
+# Old Mac line ends, and edge spaces around tab-separated columns (issue 24, cases 5 and 6).
+CONLL_CR = CONLL.replace(b"\n", b"\r")
+CONLL_EDGES = b"New \tB-LOC \n York\t I-LOC\nis \t O\n\nAI\tB-FIELD  \n"
 
 
 def conll_oracle(text: str) -> list[tuple[list[str], list[str]]]:
-    """(tokens, tags) per sentence by the documented rules: columns split at tabs if the line
-    has one, else at ASCII spaces; first column the token, last the tag."""
+    """(tokens, tags) per sentence by the documented rules: lines end at \\n, \\r\\n or \\r;
+    columns split at tabs if the line has one, else at ASCII spaces, without their edge
+    spaces; first column the token, last the tag."""
     sentences, tokens, tags = [], [], []
-    for line in (text + "\n").split("\n"):
-        line = line.rstrip("\r")
-        columns = [c for c in line.split("\t" if "\t" in line else " ") if c.strip(" \t")]
+    for line in re.split(r"\r\n|\r|\n", text + "\n"):
+        split = line.split("\t" if "\t" in line else " ")
+        columns = [c.strip(" ") for c in split if c.strip(" \t")]
         if columns[:1] == ["-DOCSTART-"]:
             continue
         if not columns:
@@ -161,7 +165,7 @@ def check_conll(data: bytes) -> bool:
 
 
 @FUZZ
-@given(st.sampled_from([CONLL, CONLL_TABS]).flatmap(corrupted))
+@given(st.sampled_from([CONLL, CONLL_TABS, CONLL_CR, CONLL_EDGES]).flatmap(corrupted))
 def test_corrupted_conll_converts_exactly_or_is_refused(data):
     check_conll(data)
 
@@ -273,6 +277,6 @@ def test_corrupted_jsonl_converts_exactly_or_is_refused(data):
 
 def test_the_uncorrupted_inputs_convert():
     """The fuzz starts from valid files: each converts, so the round-trip checks run."""
-    assert check_conll(CONLL) and check_conll(CONLL_TABS)
+    assert all(check_conll(data) for data in (CONLL, CONLL_TABS, CONLL_CR, CONLL_EDGES))
     assert check_brat(BRAT_TEXT, BRAT_ANN)
     assert check_jsonl(JSONL)

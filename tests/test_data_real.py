@@ -14,6 +14,7 @@ from sciner_tasks.data.converters import (
     conll_split,
     convert,
 )
+from sciner_tasks.data.registry import HUB_SPLITS
 from sciner_tasks.data.store import PACKAGE_DIR, write_dataset
 
 SHIPPED = [name for name, spec in DATASETS.items() if spec.shipped]
@@ -75,7 +76,7 @@ def test_scierc_json_agrees_with_the_flattened_conll_view(converted, raw):
 def test_conll2003_hub_rows_convert_to_the_same_sentences(converted, raw):
     datasets = pytest.importorskip("datasets")
     names = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
-    hub_split = {"train": "train", "dev": "validation", "test": "test"}
+    hub_split = HUB_SPLITS
     features = datasets.Features(
         {
             "id": datasets.Value("string"),

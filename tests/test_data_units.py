@@ -4,8 +4,9 @@ from collections import Counter
 
 import pytest
 
+from sciner_tasks.data import load_split
 from sciner_tasks.data.conll import chunks_to_entities, tags_to_chunks
-from sciner_tasks.data.converters import verbalise
+from sciner_tasks.data.converters import convert_user, verbalise
 from sciner_tasks.data.documents import (
     DocumentSpan,
     document_sentences,
@@ -16,6 +17,7 @@ from sciner_tasks.data.documents import (
     trim,
 )
 from sciner_tasks.data.schema import DataError, Entity, Sentence
+from sciner_tasks.data.store import write_dataset
 
 
 def chunks(tags, scheme, log=None):
@@ -137,3 +139,26 @@ def test_sentence_json_round_trip_and_validation():
     del record["tokens"]
     with pytest.raises(DataError, match="missing field\\(s\\) \\['tokens'\\]"):
         Sentence.from_dict(record, "where")
+
+
+def test_a_split_is_read_once_per_process_until_its_file_changes(tmp_path, monkeypatch):
+    from sciner_tasks.data import loading
+
+    reads = []
+    real = loading.read_jsonl
+    monkeypatch.setattr(loading, "read_jsonl", lambda path: reads.append(path) or real(path))
+    loading.read_split.cache_clear()
+    first = load_split("crossner_ai", "test")
+    assert load_split("crossner_ai", "test") == first and len(reads) == 1
+    first.pop()  # a caller's list is its own
+    assert len(load_split("crossner_ai", "test")) == len(first) + 1 and len(reads) == 1
+    # A converted corpus rewritten in place is read again.
+    corpus = tmp_path / "c.conll"
+    corpus.write_text("x B-X\n", encoding="utf-8")
+    spec, splits, log = convert_user("c", "conll", {"test": corpus})
+    write_dataset(tmp_path / "c", spec, splits, log)
+    assert [s.text for s in load_split(str(tmp_path / "c"), "test")] == ["x"]
+    corpus.write_text("y B-X\n", encoding="utf-8")
+    spec, splits, log = convert_user("c", "conll", {"test": corpus})
+    write_dataset(tmp_path / "c", spec, splits, log)
+    assert [s.text for s in load_split(str(tmp_path / "c"), "test")] == ["y"]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from sciner_tasks import demonstrations, harness
+from sciner_tasks import demonstrations, harness, prompting
 from sciner_tasks.data import DATASETS, Entity, Sentence, load_spec, load_split
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS, Query, get_format
@@ -224,7 +224,7 @@ def sciner_prompts(dataset, format_name, regime):
     sentences = {s.id: s for s in load_split(dataset, "test")}
     train = {s.id: s for s in load_split(dataset, "train")} if regime == "1shot" else {}
     found = {}
-    for doc in harness.build_docs(dataset, format_name, regime):
+    for doc in prompting.build_docs(dataset, format_name, regime):
         demo = train[doc["demonstrations"][0]] if doc["demonstrations"] else None
         entry = found.setdefault(doc["sentence_id"], (sentences[doc["sentence_id"]], demo, []))
         entry[2].append(doc["prompt"])
@@ -307,14 +307,14 @@ def test_golden_prompts_are_pinned():
         if dataset == "conll2003":
             assert conll2003_prompt(format_name, regime) == expected["prompt"], task
             continue
-        docs = harness.build_docs(dataset, format_name, regime)
+        docs = prompting.build_docs(dataset, format_name, regime)
         first = next(d for d in docs if d["sentence_id"] == expected["sentence_id"])
         assert first["prompt"] == expected["prompt"], task
 
 
 def test_uniner_crossner_ai_first_sentence_is_its_test_data_example():
     """CrossNER_AI_0 and CrossNER_AI_9 of src/eval/test_data/CrossNER_AI.json, rendered."""
-    docs = harness.build_docs("crossner_ai", "uniner", "0shot")
+    docs = prompting.build_docs("crossner_ai", "uniner", "0shot")
     by_type = {d["query_types"][0]: d for d in docs if d["sentence_id"].endswith("-00000")}
     text = (
         "Typical generative model approaches include naive Bayes classifier s , Gaussian "
@@ -399,7 +399,7 @@ def test_llama2_system_is_iepiles():
 def test_gold_targets_score_exactly_100(dataset, format_name, regime):
     """Every task, fed its own gold targets, scores 100: gold is de-duplicated per sentence,
     and each format's target parses back to it (UniNER's by de-duplicating, as UniNER does)."""
-    docs = harness.build_docs(dataset, format_name, regime)
+    docs = prompting.build_docs(dataset, format_name, regime)
     items = [harness.process_results(doc, [doc["target"]])["f1"] for doc in docs]
     assert (harness.f1(items), harness.precision(items), harness.recall(items)) == (1.0,) * 3
     assert harness.f1_unseen(items) == 1.0
@@ -560,7 +560,7 @@ def test_iepile_upstream_matches_across_chunks_of_a_sentence():
         "text": "t",
         "entities": [{"start": 0, "end": 1, "type": "Seal", "text": "cap"}],
     }
-    chunks = harness.build_docs("wlpc", "iepile", "0shot")[:3]
+    chunks = prompting.build_docs("wlpc", "iepile", "0shot")[:3]
     items = [
         harness.process_results(dict(base, query_types=d["query_types"]), [out])["f1"]
         for d, out in zip(chunks, ['{"seal": ["cap"]}', "{}", "{}"], strict=True)
@@ -680,7 +680,7 @@ def test_iepile_upstream_f1_is_eval_funcs_on_own_targets(dataset):
     """Every iepile task fed its own targets: upstream_f1's counts are those of eval_func.py
     written again (eval_func_counts), and where texts repeat, those IEPile's own script gave."""
     types = load_spec(dataset).types_for("iepile")
-    docs = harness.build_docs(dataset, "iepile", "0shot")
+    docs = prompting.build_docs(dataset, "iepile", "0shot")
     items = [harness.process_results(d, [d["target"]])["upstream_f1"] for d in docs]
     counts = harness.upstream_counts(items)
     records = [
@@ -700,8 +700,8 @@ def test_iepile_upstream_f1_is_eval_funcs_on_own_targets(dataset):
 
 
 def test_only_families_with_a_scorer_report_upstream_f1():
-    doc = harness.build_docs("scierc", "general", "0shot")[0]
+    doc = prompting.build_docs("scierc", "general", "0shot")[0]
     assert "upstream_f1" not in harness.process_results(doc, [doc["target"]])
     for name in ("uniner", "iepile", "iepile_baichuan2"):
-        doc = harness.build_docs("scierc", name, "0shot")[0]
+        doc = prompting.build_docs("scierc", name, "0shot")[0]
         assert set(harness.process_results(doc, [doc["target"]])) == set(METRICS) | {"upstream_f1"}

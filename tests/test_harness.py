@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from sciner_tasks import demonstrations, harness
+from sciner_tasks import demonstrations, harness, prompting
 from sciner_tasks.data import DATASETS, load_spec, load_split
 from sciner_tasks.data.stats import text_key
 from sciner_tasks.formats import FORMATS
@@ -23,7 +23,7 @@ def outputs_equal_to_targets(docs):
 
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
 def test_documents_per_format(format_name):
-    docs = harness.build_docs("crossner_ai", format_name, "0shot")
+    docs = prompting.build_docs("crossner_ai", format_name, "0shot")
     sentences = load_split("crossner_ai", "test")
     types = load_spec("crossner_ai").types
     per_sentence = {
@@ -39,7 +39,7 @@ def test_documents_per_format(format_name):
 
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
 def test_aggregations_regroup_queries_into_exact_sentence_scores(format_name):
-    docs = harness.build_docs("scierc", format_name, "0shot")
+    docs = prompting.build_docs("scierc", format_name, "0shot")
     items = outputs_equal_to_targets(docs)
     # Reference: score each sentence once with its parsed answers merged.
     types = load_spec("scierc").types_for(FORMATS[format_name].family)
@@ -63,8 +63,8 @@ def test_aggregations_regroup_queries_into_exact_sentence_scores(format_name):
 def test_a_pass_scores_its_items_once_and_never_reuses_another_tasks_tally():
     """lm-eval calls every metric with its own list of the same items: they share one tally.
     Another list of other items (the next task) is scored afresh, and so is the first again."""
-    first = outputs_equal_to_targets(harness.build_docs("scierc", "general", "0shot")[:30])
-    wlpc = harness.build_docs("wlpc", "general", "0shot")[:10]
+    first = outputs_equal_to_targets(prompting.build_docs("scierc", "general", "0shot")[:30])
+    wlpc = prompting.build_docs("wlpc", "general", "0shot")[:10]
     second = [harness.process_results(d, ["I cannot answer."])["f1"] for d in wlpc]
     assert harness.tally_items(list(first)) is harness.tally_items(list(first))
     for _ in range(2):
@@ -74,7 +74,7 @@ def test_a_pass_scores_its_items_once_and_never_reuses_another_tasks_tally():
 
 
 def test_per_type_counts_of_a_generation_cover_only_what_it_asked():
-    docs = harness.build_docs("scierc", "uniner", "0shot")
+    docs = prompting.build_docs("scierc", "uniner", "0shot")
     doc = next(d for d in docs if d["query_types"] == ["Task"] and d["entities"])
     item = harness.process_results(doc, [' ["nothing here"]'])["f1"]
     tasks = sum(e["type"] == "Task" for e in doc["entities"])
@@ -82,7 +82,7 @@ def test_per_type_counts_of_a_generation_cover_only_what_it_asked():
 
 
 def test_parse_failures_and_f1_of_empty_answers():
-    docs = harness.build_docs("crossner_politics", "uniner", "0shot")[:18]
+    docs = prompting.build_docs("crossner_politics", "uniner", "0shot")[:18]
     items = [harness.process_results(d, ["I cannot answer."])["f1"] for d in docs]
     assert harness.parse_failure_rate(items) == 1.0
     assert harness.f1(items) == 0.0 and harness.recall(items) == 0.0
@@ -130,8 +130,8 @@ def test_random_draws_change_only_where_a_test_text_is_in_train():
 
 
 def test_one_shot_documents_carry_their_demonstration():
-    docs = harness.build_docs("scierc", "general", "1shot")
-    knn = harness.build_docs("scierc", "general", "1shot", sampler="knn")
+    docs = prompting.build_docs("scierc", "general", "1shot")
+    knn = prompting.build_docs("scierc", "general", "1shot", sampler="knn")
     assert all(len(d["demonstrations"]) == 1 for d in docs)
     assert (
         docs[0]["demonstrations"] != knn[0]["demonstrations"]
@@ -147,7 +147,7 @@ def test_one_shot_documents_carry_their_demonstration():
 
 
 def test_f1_stderr_is_a_sentence_bootstrap():
-    docs = harness.build_docs("crossner_music", "general", "0shot")
+    docs = prompting.build_docs("crossner_music", "general", "0shot")
     perfect = outputs_equal_to_targets(docs)
     assert harness.f1_stderr(perfect) == 0.0
     half = [dict(item, predictions=item["predictions"][::2]) for item in perfect]
@@ -157,16 +157,16 @@ def test_f1_stderr_is_a_sentence_bootstrap():
 
 def test_unknown_regime_and_sampler():
     with pytest.raises(ValueError, match="unknown regime '5shot'"):
-        harness.build_docs("scierc", "general", "5shot")
+        prompting.build_docs("scierc", "general", "5shot")
     with pytest.raises(ValueError, match="unknown sampler 'bm25'"):
-        harness.build_docs("scierc", "general", "1shot", sampler="bm25")
+        prompting.build_docs("scierc", "general", "1shot", sampler="bm25")
 
 
 def test_f1_unseen_scores_only_sentences_whose_text_is_not_in_train():
     """WLPC 0-shot, general prompt: perfect answers on the test sentences whose text is in
     train, nothing on the others. f1 is above 0, f1_unseen is 0 (its error too); with every
     answer perfect, both are 1."""
-    docs = harness.build_docs("wlpc", "general", "0shot")
+    docs = prompting.build_docs("wlpc", "general", "0shot")
     seen = [d["seen_in_train"] for d in docs]
     assert sum(seen) == 934 and len(docs) == 2861
     items = [
@@ -181,7 +181,7 @@ def test_f1_unseen_scores_only_sentences_whose_text_is_not_in_train():
 
 def test_f1_unseen_is_f1_where_no_test_text_is_in_train():
     """SciERC shares no text between test and train: f1_unseen is f1, its error f1_stderr."""
-    docs = harness.build_docs("scierc", "uniner", "0shot")
+    docs = prompting.build_docs("scierc", "uniner", "0shot")
     assert not any(d["seen_in_train"] for d in docs)
     items = [
         harness.process_results(d, [d["target"] if k % 3 else "[]"])["f1"]
@@ -189,3 +189,36 @@ def test_f1_unseen_is_f1_where_no_test_text_is_in_train():
     ]
     assert 0.0 < harness.f1_unseen(items) == harness.f1(items) < 1.0
     assert harness.f1_unseen_stderr(items) == harness.f1_stderr(items)
+
+
+@pytest.mark.parametrize("format_name", ["uniner", "iepile", "general"])
+def test_a_limit_that_cuts_a_sentence_never_counts_its_unasked_types(format_name):
+    """--limit / --samples may keep only some of a sentence's queries (UniNER asks one type
+    per query, IEPile a chunk of types): the types never asked are not missed. A perfect
+    answer has no false positive nor negative at any limit (before: --limit 8 of
+    sciner_scierc_0shot_uniner scored F1 0.9231), and every limit's gold is that of the types
+    asked."""
+    docs = prompting.build_docs("scierc", format_name, "0shot")
+    for limit in range(1, 40):
+        kept = docs[:limit]
+        counts = harness.tally_items(outputs_equal_to_targets(kept)).strict_counts
+        asked_gold = {
+            (d["sentence_id"], e["type"], e["text"])
+            for d in kept
+            for e in d["entities"]
+            if e["type"] in d["query_types"]
+        }
+        assert (counts.fp, counts.fn) == (0, 0), limit
+        assert counts.tp == len(asked_gold), limit
+        assert harness.f1(outputs_equal_to_targets(kept)) == (1.0 if asked_gold else 0.0)
+
+
+def test_items_without_query_types_are_scored_against_all_their_gold():
+    """Samples logged before task version 2.3 carry no query_types: all gold counts, as then."""
+    from sciner_tasks.scoring import group_by_sentence
+
+    gold = [{"type": "Task", "text": "x"}, {"type": "Method", "text": "y"}]
+    item = {"sentence_id": "s", "text": "x y", "entities": gold, "predictions": [["Task", "x"]]}
+    assert group_by_sentence([item])[0].gold == gold
+    asked = group_by_sentence([item | {"query_types": ["Task"]}])[0]
+    assert asked.gold == gold[:1]

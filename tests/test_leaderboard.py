@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import warnings
 from pathlib import Path
@@ -19,9 +20,10 @@ from conftest import open_page, screenshot
 
 from leaderboard import export
 from leaderboard.__main__ import main
-from leaderboard.collect import Collection, InputWarning, collect, model_args, sample_item
+from leaderboard.collect import Collection, collect, model_args, sample_item
 from leaderboard.identity import STUDY_NAMES, baseline_identity, identify
 from leaderboard.plots import bars_svg, scatter_svg
+from leaderboard.problems import InputWarning
 from leaderboard.reference import FILES, REFERENCE_DIR, reported_families
 from leaderboard.site import build_site
 from leaderboard.tables import DIFFERENCE, OURS, OURS_SUBSET, REPORTED, Table
@@ -688,9 +690,16 @@ def test_a_figure_with_nothing_to_plot_is_removed(tmp_path, zoo):
 
 @pytest.fixture(scope="module")
 def demo_site(smollm2_chat_run, tmp_path_factory) -> Path:
-    """The site built from the real SmolLM2 lm-eval runs (shared with test_lm_eval_tasks)."""
+    """The site built from the real SmolLM2 lm-eval runs (shared with test_lm_eval_tasks), as
+    a user builds it: the runs folder named relative to where the command runs, so the page's
+    "Built from" line (and docs/leaderboard.png) shows `runs`, not a temporary path."""
     site = tmp_path_factory.mktemp("demo_site")
-    assert quietly(main, ["build", str(smollm2_chat_run.out), "--out", str(site)]) == 0
+    here = os.getcwd()
+    os.chdir(smollm2_chat_run.out.parent)
+    try:
+        assert quietly(main, ["build", smollm2_chat_run.out.name, "--out", str(site)]) == 0
+    finally:
+        os.chdir(here)
     return site
 
 

@@ -17,7 +17,8 @@ from test_leaderboard import metrics
 
 from leaderboard import export
 from leaderboard.__main__ import main
-from leaderboard.collect import InputWarning, collect
+from leaderboard.collect import collect
+from leaderboard.problems import InputWarning
 from leaderboard.site import build_site
 from leaderboard.tables import OURS
 from sciner_tasks.data import load_split

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from leaderboard.__main__ import main
-from leaderboard.collect import InputWarning, collect
+from leaderboard.collect import collect
 from leaderboard.compare import paired_p_value
+from leaderboard.problems import InputWarning
 from leaderboard.significance import paired_bootstrap, randomisation_test
 from leaderboard.site import build_site
 from leaderboard.tables import OURS

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sciner_tasks import harness
+from sciner_tasks import harness, prompting
 from sciner_tasks.data import DATASETS
 from sciner_tasks.data.store import locate
 from sciner_tasks.formats import FORMATS
@@ -24,9 +24,11 @@ from sciner_tasks.names import (
     LOWER_IS_BETTER,
     METRICS,
     REGIMES,
+    SHIPPED,
     TASKS_DIR,
     UPSTREAM_METRICS,
     group_name,
+    shipped_group_name,
     task_name,
     task_tags,
 )
@@ -73,7 +75,7 @@ def test_generated_files_are_up_to_date(tmp_path):
     committed = {p.stem for p in TASKS_DIR.glob("*.yaml")}
     assert {n for n in committed if not n.startswith("_")} == ALL_TASKS
     assert {n.removeprefix("_") for n in committed if n.startswith("_")} == (
-        UMBRELLAS | SCORED_GROUPS
+        UMBRELLAS | SCORED_GROUPS | {shipped_group_name(f) for f in FORMATS}
     )
 
 
@@ -113,7 +115,7 @@ def test_templates_list_the_named_metrics(template, metrics):
 
 def test_every_task_config_is_the_protocols(manager):
     """Each task as lm-eval reads it (templates included): its dataset, format and regime,
-    the format's decoding with its budget (harness.max_gen_toks), its metrics, no tags.
+    the format's decoding with its budget (prompting.max_gen_toks), its metrics, no tags.
     Version 2.0 of the task folder changed only the file layout: these are the values the
     f-string generator of version 1 wrote."""
     assert ALL_TASKS <= set(manager.all_subtasks)
@@ -136,21 +138,21 @@ def test_every_task_config_is_the_protocols(manager):
         }, name
         # A budget read from the data needs the data: CoNLL-2003's in the next test.
         if fmt.max_gen_toks or locate(dataset):
-            assert written["max_gen_toks"] == harness.max_gen_toks(dataset, format_name), name
+            assert written["max_gen_toks"] == prompting.max_gen_toks(dataset, format_name), name
         assert [m["metric"] for m in config["metric_list"]] == list(metrics_of(fmt)), name
         assert config["output_type"] == "generate_until" and config["num_fewshot"] == 0
-        assert config["metadata"] == {"version": 2.2} and "tag" not in config, name
+        assert config["metadata"] == {"version": 2.3} and "tag" not in config, name
 
 
 def test_conll2003_budgets_fit_its_gold_answers(manager, conll2003_home, monkeypatch):
-    """The general formats' CoNLL-2003 budget (harness.max_gen_toks, from the test split's
+    """The general formats' CoNLL-2003 budget (prompting.max_gen_toks, from the test split's
     gold answers), with CoNLL-2003 converted from the raw release."""
     monkeypatch.setenv("SCINER_DATA_HOME", str(conll2003_home))
     for format_name in FORMATS:
         for regime in REGIMES:
             name = task_name("conll2003", regime, format_name)
             written = manager.task_index[name].cfg["generation_kwargs"]["max_gen_toks"]
-            assert written == harness.max_gen_toks("conll2003", format_name), name
+            assert written == prompting.max_gen_toks("conll2003", format_name), name
 
 
 def test_umbrella_names_select_the_same_tasks_as_before(manager):
@@ -282,3 +284,11 @@ def test_generation_settings_are_the_familys_own():
         "yayi": 512,
     }
     assert not set(FORMATS["general"].generation)
+
+
+def test_shipped_groups_select_every_shipped_dataset_in_both_regimes(manager):
+    for format_name in FORMATS:
+        name = shipped_group_name(format_name)
+        expected = {task_name(d, r, format_name) for d in SHIPPED for r in REGIMES}
+        assert leaves(manager, name) == expected, name
+        assert "aggregate_metric_list" not in manager.task_index[name].cfg

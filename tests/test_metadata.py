@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sciner_tasks import harness
+from sciner_tasks import harness, prompting
 from sciner_tasks.names import TASKS_DIR
 
 lm_eval = pytest.importorskip("lm_eval")
@@ -74,7 +74,7 @@ def test_misspelt_key_stops_the_lm_eval_task_and_model_arguments_pass():
         load_through_lm_eval({"sampeler": "knn"})
     # `seed=-1` in lm-eval's key=value syntax arrives as the float -1.0.
     knn = load_through_lm_eval({"sampler": "knn", "seed": -1.0})
-    expected = harness.build_docs(*TASK, sampler="knn")
+    expected = prompting.build_docs(*TASK, sampler="knn")
     assert demonstrations(knn) == [d["demonstrations"] for d in expected]
 
 

@@ -15,12 +15,13 @@ import pytest
 pytest.importorskip("trl", reason="the train extra is not installed: pip install '.[train]'")
 
 from sciner_tasks.formats import FORMATS
-from sciner_tasks.harness import build_docs
 from sciner_tasks.models import MODELS
 from sciner_tasks.names import TASKS_DIR, task_name
+from sciner_tasks.prompting import build_docs
 from training.base_model import resolve_base
 from training.card import card_training, model_card, task_metrics
-from training.sft import main, make_parser, sft_examples, translate_push_flag
+from training.examples import sft_examples
+from training.sft import main, make_parser, translate_push_flag
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = [
@@ -76,8 +77,21 @@ def test_chat_examples_render_exactly_as_lm_eval_renders_the_task(smollm2):
         assert trl_side == lm_eval_side
 
 
+@pytest.fixture(scope="module")
+def task_manager():
+    """lm-eval's task index of the task folder, built once (seconds each time)."""
+    import lm_eval.tasks
+
+    return lm_eval.tasks.TaskManager(include_path=str(TASKS_DIR))
+
+
+# 32-token sequences (the answer's end kept): what is checked here is the adapter's round trip.
+SHORT = ["--padding_free", "false", "--max_source_length", "16", "--max_target_length", "16"]
+SHORT += ["--truncation_mode", "keep_end"]
+
+
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
-def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, tmp_path):
+def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, task_manager, tmp_path):
     import lm_eval
 
     out = tmp_path / "adapter"
@@ -92,6 +106,7 @@ def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, tmp_p
             "--output_dir",
             str(out),
             *QUICK,
+            *SHORT,
         ]
     )
     assert (out / "adapter_model.safetensors").is_file()
@@ -108,7 +123,7 @@ def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, tmp_p
         limit=1,
         gen_kwargs="max_gen_toks=8",
         apply_chat_template=FORMATS[format_name].chat,
-        task_manager=lm_eval.tasks.TaskManager(include_path=str(TASKS_DIR)),
+        task_manager=task_manager,
         bootstrap_iters=0,
         device="cpu",
     )
@@ -286,7 +301,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
         "--output_dir",
         str(out),
         "--max_steps",
-        "6",
+        "4",
         "--max_train_examples",
         "16",
         "--per_device_train_batch_size",
@@ -297,6 +312,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
         "2",
         "--logging_steps",
         "1",
+        *SHORT,  # steps of a fraction of a second
     ]
     first = run_sft(args, start_new_session=True)
     deadline = time.time() + 600
@@ -312,8 +328,8 @@ def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
     assert second.returncode == 0, log[-3000:]
     last = max(out.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     state = json.loads((last / "trainer_state.json").read_text())
-    assert state["global_step"] == 6
+    assert state["global_step"] == 4
     steps_logged = [entry["step"] for entry in state["log_history"] if "loss" in entry]
-    assert steps_logged[0] == 1 and steps_logged[-1] == 6
+    assert steps_logged[0] == 1 and steps_logged[-1] == 4
     # The resumed run trained only the steps after its checkpoint.
-    assert log.count("'loss'") == 6 - saved
+    assert log.count("'loss'") == 4 - saved

@@ -2,17 +2,24 @@
 a checkpoint half-written by a kill is skipped on resume, and bad arguments are refused in one
 `error:` line (no traceback) before any training."""
 
+import dataclasses
 import json
 import os
 import runpy
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("trl", reason="the train extra is not installed: pip install '.[train]'")
 
+from test_sft import SHORT
+
+from sciner_tasks.data import load_split
+from sciner_tasks.data.registry import DatasetSpec
+from sciner_tasks.data.store import write_dataset
 from training.sft import main, make_parser
 
 # `refusal` runs the module as __main__ again, as `python -m` does; runpy warns that it is loaded.
@@ -29,14 +36,7 @@ TINY = [
     "1",
     "--max_steps",
     "2",
-    "--padding_free",
-    "false",
-    "--max_source_length",
-    "16",
-    "--max_target_length",
-    "16",
-    "--truncation_mode",
-    "keep_end",
+    *SHORT,
     "--logging_steps",
     "1",
     "--report_to",
@@ -185,3 +185,43 @@ def test_hub_probe_fails_at_once_or_loads_the_cached_copy(tmp_path, monkeypatch,
     (repo / "snapshots" / "abc123" / "config.json").write_text("{}")
     assert probe_hub(base, registered=False).local_files_only
     assert "loading the cached copy" in capsys.readouterr().out
+
+
+def corpus(tmp_path: Path, splits: dict[str, int]) -> str:
+    """A converted corpus with these splits, each of that many copies of one sentence."""
+    sentence = load_split("scierc", "train")[0]
+    spec = DatasetSpec("mine", "mine", {"Method": "method", "Task": "task"}, "", "", "", "")
+    entities = [e for e in sentence.entities if e.type in spec.types]
+    one = dataclasses.replace(sentence, entities=entities)
+    write_dataset(tmp_path / "mine", spec, {s: [one] * n for s, n in splits.items()}, Counter())
+    return str(tmp_path / "mine")
+
+
+def test_a_corpus_without_dev_trains_unless_evaluation_asks_for_it(smollm2, tmp_path, monkeypatch):
+    data = corpus(tmp_path, {"train": 2, "test": 1})
+    args = [*TINY, "--dataset", data, "--output_dir", str(tmp_path / "o")]
+    message = refusal([*args, "--eval_strategy", "steps"], monkeypatch)
+    assert "has no dev split" in message and "--eval_strategy no trains without" in message
+    sft(args)  # dev is optional for `convert`, and for training without evaluation
+    assert (tmp_path / "o" / "adapter_model.safetensors").is_file()
+
+
+def test_an_empty_train_split_is_refused(smollm2, tmp_path, monkeypatch):
+    data = corpus(tmp_path, {"train": 0, "test": 1})
+    message = refusal([*TINY, "--dataset", data, "--output_dir", str(tmp_path / "o")], monkeypatch)
+    assert f"the train split of {data} has no examples" in message
+
+
+def test_cutting_every_answer_away_is_refused(smollm2, tmp_path, monkeypatch):
+    # Sequences cut at their end (the default keep_start): the answers would be cut away.
+    lengths = ["--max_source_length", "1", "--max_target_length", "1"]
+    lengths += ["--truncation_mode", "keep_start"]
+    message = refusal([*TINY, *lengths, "--output_dir", str(tmp_path / "o")], monkeypatch)
+    assert "every training prompt fills the 2 tokens of a sequence" in message
+
+
+def test_an_output_dir_under_a_file_is_refused_before_training(smollm2, tmp_path, monkeypatch):
+    (tmp_path / "file").write_text("keep me")
+    message = refusal([*TINY, "--output_dir", str(tmp_path / "file" / "o")], monkeypatch)
+    assert f"cannot write to --output_dir {tmp_path / 'file' / 'o'}" in message
+    assert (tmp_path / "file").read_text() == "keep me"

@@ -21,6 +21,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from sciner_tasks.data import DATASETS, DatasetSpec
 from sciner_tasks.formats import FORMATS
+from sciner_tasks.models import MODELS
 from sciner_tasks.names import METRICS, REGIMES, UPSTREAM_METRICS, task_name
 
 # The metrics a card reports: every sciner metric but f1's standard error (a spread, not a
@@ -173,8 +174,11 @@ def model_card(
 ) -> ModelCard:
     name = repo_id or f"sciner-{base.split('/')[-1]}-{dataset.name}"
     results = task_metrics(lm_eval_results)
-    # The adapter was trained on these weights: evaluate it on them, not on the Hub id's.
+    # The adapter was trained on these weights: evaluate it on them (a registered base: the
+    # folder `models path` makes, with the pinned generation settings), not on the Hub id's.
     pretrained = "MERGED_BASE" if merged_adapter else base_path
+    if base in MODELS and not merged_adapter:
+        pretrained = f"$(python -m sciner_tasks.models path {base})"
     body = [
         f"# {name}",
         "",

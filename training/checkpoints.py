@@ -65,3 +65,71 @@ def resume_checkpoint(output_dir: str) -> str:
         f"error: --resume true but {output_dir} has no complete checkpoint to resume from; "
         "drop --resume to train from the start"
     )
+
+
+# ------------------------------------------------------------------ whose checkpoints these are
+
+# Written into --output_dir when a run starts; `--resume` continues only the run it describes.
+RUN_RECORD = "sciner_run.json"
+# The training arguments that change what an adapter learns (beside the base, the data and
+# the LoRA): a checkpoint of a run that differed in any of them is another run's.
+TRAINING_SETTINGS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "gradient_accumulation_steps",
+    "lr_scheduler_type",
+    "warmup_ratio",
+    "warmup_steps",
+    "weight_decay",
+    "seed",
+    "max_length",
+)
+LORA_SETTINGS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", "use_peft")
+
+
+def run_record(base, dataset: str, script_args, training_args, model_args) -> dict:
+    """What defines a training run (`base` a base_model.Base): a resumed checkpoint must come
+    from the same."""
+    record = {"base": base.path, "base_adapter": base.adapter, "format": base.format}
+    record["dataset"] = dataset
+    record["max_train_examples"] = script_args.max_train_examples
+    record |= {name: getattr(training_args, name, None) for name in TRAINING_SETTINGS}
+    record |= {name: getattr(model_args, name, None) for name in LORA_SETTINGS}
+    return json.loads(json.dumps(record, default=str))  # as it reads back from the file
+
+
+def check_same_run(output_dir: str, record: dict) -> None:
+    """One `error:` line unless `output_dir`'s checkpoints were written by this run."""
+    path = Path(output_dir) / RUN_RECORD
+    try:
+        written = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise SystemExit(
+            f"error: --resume true but {path} is missing or unreadable: nothing says which run "
+            "wrote the checkpoints in it; drop --resume, or choose another --output_dir"
+        ) from None
+    differing = [
+        f"{key} {written.get(key)!r} -> {value!r}"
+        for key, value in record.items()
+        if written.get(key) != value
+    ]
+    if differing:
+        raise SystemExit(
+            f"error: --resume true but the checkpoints in {output_dir} are another run's "
+            f"({'; '.join(differing)}); drop --resume, or choose another --output_dir"
+        )
+
+
+def write_run_record(output_dir: str, record: dict) -> None:
+    """The record of this run, before training: a folder that cannot take it (under a file,
+    not writable) ends in one `error:` line before any step is paid for."""
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    try:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        (Path(output_dir) / RUN_RECORD).write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise SystemExit(
+            f"error: cannot write to --output_dir {output_dir}: {err.strerror or err}"
+        ) from None

@@ -9,9 +9,10 @@ ModelConfig with the study's defaults; any of them may come from a YAML `--confi
 parser, then `main(script_args, training_args, model_args)`: load, train, save, push.
 Defaults are the study's: LoRA rank 16, alpha 32, dropout 0.05, learning rate 5e-5, 10
 epochs, batch size 2, prompts up to 400 and answers up to 512 tokens. Training examples are
-the lm-eval documents of the dataset's train split (sciner_tasks.harness.build_docs), so a
+the lm-eval documents of the dataset's train split (sciner_tasks.prompting.build_docs), so a
 training prompt is the evaluation prompt by construction; the loss is on the completion only.
-The base model (training.base_model), resuming (training.checkpoints) and the model card
+The base model (training.base_model), the examples (training.examples), resuming and the
+run record that proves a checkpoint is this run's (training.checkpoints) and the model card
 (training.card) live beside this script.
 """
 
@@ -27,7 +28,6 @@ from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
 
 from sciner_tasks.data import DatasetSpec, load_spec
 from sciner_tasks.formats import get_format
-from sciner_tasks.harness import build_docs
 from sciner_tasks.models import MODELS
 
 from .base_model import (
@@ -40,7 +40,8 @@ from .base_model import (
     supports_padding_free,
 )
 from .card import model_card
-from .checkpoints import resume_checkpoint
+from .checkpoints import check_same_run, resume_checkpoint, run_record, write_run_record
+from .examples import report_over_length, sft_examples
 
 # ------------------------------------------------------------------------------- arguments
 
@@ -202,8 +203,13 @@ def prepare(
     spec = dataset_spec(script_args.dataset)
     default_dir = f"runs/sft/{Path(script_args.base).name}-{spec.name}"
     training_args.output_dir = training_args.output_dir or default_dir
-    resume_from = resume_checkpoint(training_args.output_dir) if script_args.resume else None
     training_args.max_length = script_args.max_source_length + script_args.max_target_length
+    record = run_record(base, script_args.dataset, script_args, training_args, model_args)
+    resume_from = None
+    if script_args.resume:
+        resume_from = resume_checkpoint(training_args.output_dir)
+        check_same_run(training_args.output_dir, record)
+    write_run_record(training_args.output_dir, record)
     push_repo, hub_token = take_push_settings(training_args)
 
     # Load the tokenizer
@@ -215,8 +221,9 @@ def prepare(
 
     # Load the dataset: the lm-eval documents of the train and dev splits
     limit = script_args.max_train_examples
-    train = sft_examples(script_args.dataset, base.format, "train", limit)
-    dev = sft_examples(script_args.dataset, base.format, "dev", limit)
+    train = split_examples(script_args.dataset, base.format, "train", limit)
+    evaluates = training_args.eval_strategy != "no"
+    dev = split_examples(script_args.dataset, base.format, "dev", limit) if evaluates else []
 
     # Load the model
     with hub_errors_explained(base, registered):
@@ -269,22 +276,15 @@ def check_chat_template(base: Base, tokenizer) -> None:
         )
 
 
-def sft_examples(dataset: str, format_name: str, split: str, limit: int | None = None):
-    """Prompt-completion examples: the lm-eval documents of `split` and their gold answers.
-    Chat formats become conversations, so TRL applies the chat template exactly as lm-eval's
-    --apply_chat_template does (one user turn, then the generation prompt)."""
-    chat = get_format(format_name).chat
-    examples = []
-    for doc in build_docs(dataset, format_name, "0shot", split=split)[:limit]:
-        if chat:
-            examples.append(
-                {
-                    "prompt": [{"role": "user", "content": doc["prompt"]}],
-                    "completion": [{"role": "assistant", "content": doc["target"]}],
-                }
-            )
-        else:
-            examples.append({"prompt": doc["prompt"], "completion": doc["target"]})
+def split_examples(dataset: str, format_name: str, split: str, limit: int | None):
+    """`sft_examples`, or one `error:` line for a split that is missing or empty."""
+    try:
+        examples = sft_examples(dataset, format_name, split, limit)
+    except FileNotFoundError as err:
+        hint = " (evaluation needs it: --eval_strategy no trains without)" if split == "dev" else ""
+        raise MissingInput(f"{err}{hint}") from None
+    if not examples:
+        raise SystemExit(f"error: the {split} split of {dataset} has no examples")
     return examples
 
 
@@ -297,37 +297,6 @@ def choose_batching(training_args: StudySFTConfig, model) -> None:
         # TRL cannot cut sequences in padding-free batches without packing, and packing would
         # change how many examples a step sees: sequences are kept whole (counted below).
         training_args.max_length = None
-
-
-def over_length(examples, tokenizer, key: str, limit: int, chat: bool) -> int:
-    """How many examples have a prompt (or answer) longer than the study's limit."""
-
-    def length(value) -> int:
-        if chat:
-            return len(
-                tokenizer.apply_chat_template(
-                    value, tokenize=True, add_generation_prompt=key == "prompt"
-                )
-            )
-        return len(tokenizer(value, add_special_tokens=False)["input_ids"])
-
-    return sum(length(e[key]) > limit for e in examples)
-
-
-def report_over_length(train, tokenizer, script_args, training_args, chat: bool) -> None:
-    limits = (
-        ("prompt", script_args.max_source_length),
-        ("completion", script_args.max_target_length),
-    )
-    for key, limit in limits:
-        longer = over_length(train, tokenizer, key, limit, chat)
-        if longer:
-            action = (
-                f"cut at {training_args.max_length} tokens in all"
-                if training_args.max_length
-                else ("kept whole (padding-free)")
-            )
-            print(f"note: {longer} of {len(train)} training {key}s exceed {limit} tokens; {action}")
 
 
 # -------------------------------------------------------------------------- after training
@@ -345,14 +314,26 @@ def save(run: TrainingRun) -> None:
         return
     trainer.processing_class.save_pretrained(output_dir)
     card(run).save(Path(output_dir) / "README.md")
+    if run.script_args.base in MODELS and run.base.hub_id:
+        name_base(Path(output_dir) / "adapter_config.json", run.base.hub_id)
+
+
+def name_base(adapter_config: Path, hub_id: str) -> None:
+    """A registered base is named by its Hub id in the adapter, not by the folder of this
+    machine it was loaded from (a path that means nothing on the Hub or another machine)."""
+    config = json.loads(adapter_config.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = hub_id
+    adapter_config.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", "utf-8")
 
 
 def card(run: TrainingRun) -> ModelCard:
     results_file = run.script_args.lm_eval_results
     base_name = run.script_args.base
+    registered = base_name in MODELS
     return model_card(
-        base=base_name if base_name in MODELS else run.base.path,
-        base_path=run.base.path,
+        base=base_name if registered else run.base.path,
+        # A registered base by its Hub id: this machine's folder of it means nothing elsewhere.
+        base_path=(run.base.hub_id or run.base.path) if registered else run.base.path,
         base_hub_id=run.base.hub_id,
         merged_adapter=run.base.adapter,
         dataset=run.spec,

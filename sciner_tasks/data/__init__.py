@@ -4,7 +4,7 @@ from sciner_tasks.data import load_split, DATASETS
 sentences = load_split("scierc", "test")   # list[Sentence], offline
 """
 
-from .loading import load_spec, load_split
+from .loading import DatasetUnavailable, load_spec, load_split
 from .registry import DATASETS, SPLITS, DatasetSpec
 from .schema import DataError, Entity, Sentence, features
 
@@ -12,6 +12,7 @@ __all__ = [
     "DATASETS",
     "SPLITS",
     "DataError",
+    "DatasetUnavailable",
     "DatasetSpec",
     "Entity",
     "Sentence",

@@ -55,6 +55,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         split, sep, path = item.partition("=")
         if not sep:
             raise SystemExit(f"--split expects SPLIT=PATH, got {item!r}")
+        if split in split_paths:
+            raise DataError(f"--split {split} is given twice ({split_paths[split]} and {path})")
         split_paths[split] = Path(path)
     spec, splits, log = convert_user(
         args.name,
@@ -83,7 +85,15 @@ def cmd_push(args: argparse.Namespace) -> int:
     from .hub import push
 
     names = args.datasets or [name for name, spec in DATASETS.items() if spec.shipped]
-    push(names, args.repo, private=args.private)
+    try:
+        push(names, args.repo, private=args.private)
+    except (DataError, ValueError, OSError):
+        raise
+    # huggingface_hub's and its HTTP client's transport errors share no base class.
+    except Exception as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        print(f"error: cannot push to {args.repo}: {reason}", file=sys.stderr)
+        return 1
     print(f"pushed {', '.join(names)} to https://huggingface.co/datasets/{args.repo}")
     return 0
 

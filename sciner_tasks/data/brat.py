@@ -57,17 +57,27 @@ def blank_byte_order_mark(text: str, log: Counter) -> str:
 
 
 def brat_documents(folder: Path) -> list[Path]:
-    """The .ann files of a folder of brat documents, each with its .txt beside it.
+    """The .ann files of a folder of brat documents and its subfolders (a brat collection may
+    nest), each with its .txt beside it, in path order.
 
     A .txt without its .ann is refused rather than skipped: brat writes an empty .ann for a
-    document without annotations, so a missing one means a copy went wrong."""
+    document without annotations, so a missing one means a copy went wrong. So is a file
+    named .TXT or .Ann: brat reads only the lower-case names, and skipping it would lose it."""
     if not folder.is_dir():
         raise DataError(f"{folder}: not a folder (a brat split is a folder of .txt/.ann pairs)")
-    anns = sorted(folder.glob("*.ann"))
+    entries = sorted(folder.rglob("*"))
+    for path in entries:
+        if path.suffix.lower() in (".txt", ".ann") and not (path.is_file() or path.is_dir()):
+            raise DataError(f"{path}: not a regular file (a pipe, socket or device)")
+    files = [path for path in entries if path.is_file()]
+    for path in files:
+        if path.suffix.lower() in (".txt", ".ann") and path.suffix not in (".txt", ".ann"):
+            raise DataError(f"{path}: brat files are named .txt and .ann; rename it")
+    anns = [path for path in files if path.suffix == ".ann"]
     for ann in anns:
         if not ann.with_suffix(".txt").is_file():
             raise DataError(f"{ann}: no text file {ann.with_suffix('.txt').name} beside it")
-    for txt in sorted(folder.glob("*.txt")):
+    for txt in (path for path in files if path.suffix == ".txt"):
         if not txt.with_suffix(".ann").is_file():
             raise DataError(
                 f"{txt}: no annotation file {txt.with_suffix('.ann').name} beside it (for a "
@@ -78,11 +88,24 @@ def brat_documents(folder: Path) -> list[Path]:
     return anns
 
 
+# A carriage return not followed by \n right before an annotation id and its tab: the file's
+# line ends are lone CRs, which would make the next annotations part of this text field.
+LONE_CR_BEFORE_ANNOTATION = re.compile(r"\r(?!\n)(?=[TRENAM#*]\d*\t)")
+
+
 def parse_ann(path: Path) -> list[TextBound]:
     """Parse the T lines of one .ann file; anything unrecognised is a DataError."""
     found: list[TextBound] = []
     in_text_field = False  # the previous line was a T line or its continuation
-    for number, line in enumerate(decode_utf8(path.read_bytes(), path).split("\n"), start=1):
+    content = decode_utf8(path.read_bytes(), path)
+    lone_cr = LONE_CR_BEFORE_ANNOTATION.search(content)
+    if lone_cr:
+        number = content.count("\n", 0, lone_cr.start()) + 1
+        raise DataError(
+            f"{path}:{number}: annotations separated by a lone carriage return (old Mac line "
+            "ends); brat writes \\n: convert the file's line ends first"
+        )
+    for number, line in enumerate(content.split("\n"), start=1):
         line = line.rstrip("\r")
         if not line.strip():
             continue

@@ -14,6 +14,7 @@ Sentence text is the tokens joined by one space; entity offsets point into that 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ def split_columns(line: str) -> list[str]:
     space) is part of its token, as in '5\u00a0mg'. A tab-separated token may contain spaces.
     """
     separator = "\t" if "\t" in line else " "
-    return [column for column in line.split(separator) if column.strip(" \t")]
+    # Edge spaces of a tab-separated column are layout, not text ('New ' is the token 'New').
+    return [column.strip(" ") for column in line.split(separator) if column.strip(" \t")]
 
 
 def read_conll(path: Path) -> Iterator[TaggedSentence]:
@@ -53,9 +55,10 @@ def read_conll(path: Path) -> Iterator[TaggedSentence]:
     width: tuple[int, int] | None = None  # columns of the first token line, and its number
     doc_index = 0
     doc_id = f"{path.name}#0"
-    lines = decode_utf8(path.read_bytes(), path).split("\n")
+    # Lines end in \n, \r\n or (old Mac files) a lone \r; Unicode line separators are text.
+    lines = re.split(r"\r\n|\r|\n", decode_utf8(path.read_bytes(), path))
     for number, line in enumerate(lines + [""], start=1):
-        columns = split_columns(line.rstrip("\r"))
+        columns = split_columns(line)
         if columns and columns[0] == "-DOCSTART-":
             if tokens:
                 raise DataError(

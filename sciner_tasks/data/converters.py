@@ -17,7 +17,14 @@ from pathlib import Path
 from .brat import blank_byte_order_mark, brat_documents, document_spans, parse_ann, read_text
 from .conll import TaggedSentence, chunks_to_entities, read_conll, tags_to_chunks
 from .documents import DocumentSpan, Draft, document_sentences, line_bounds, number_sentences
-from .registry import CONLL2003_HUB_ID, DATASETS, SPLITS, DatasetSpec
+from .registry import (
+    CONLL2003_HUB_ID,
+    DATASETS,
+    HUB_SPLITS,
+    SPLITS,
+    DatasetSpec,
+    ambiguous_types,
+)
 from .schema import DataError, Sentence
 from .store import read_jsonl
 
@@ -80,8 +87,10 @@ def brat_split(
     ann_files: Iterable[Path],
     log: Counter,
     bounds: Callable[[str], list[tuple[int, int]]] = line_bounds,
+    root: Path | None = None,
 ) -> list[Sentence]:
-    """Sentences of a set of brat documents (one sentence per line unless `bounds` says)."""
+    """Sentences of a set of brat documents (one sentence per line unless `bounds` says),
+    each document named by its file name, or by its path under `root` (a nested folder)."""
     rows = []
     for ann_path in ann_files:
         text = read_text(ann_path.with_suffix(".txt"))
@@ -93,7 +102,7 @@ def brat_split(
             text,
             spans,
             bounds(text),
-            ann_path.stem,
+            (ann_path.relative_to(root).with_suffix("").as_posix() if root else ann_path.stem),
             str(ann_path),
             spec.keep_sentences_without_entities,
             log,
@@ -173,7 +182,9 @@ MEASEVAL_SPLITS = {"train": ("train", "text"), "dev": ("trial", "txt"), "test": 
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """pysbd sentence ranges of a paragraph, located in the text and whitespace-stripped."""
+    """pysbd sentence ranges of a paragraph, located in the text and whitespace-stripped.
+    Text pysbd leaves out (it can drop a paragraph's tail) becomes a sentence of its own:
+    every non-blank character is in a sentence."""
     import pysbd
 
     segmenter = pysbd.Segmenter(language="en", clean=False)
@@ -185,9 +196,19 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
         start = text.find(stripped, cursor)
         if start < 0:
             raise DataError(f"pysbd returned a segment not found in the text: {stripped[:60]!r}")
+        bounds += stripped_bounds(text, cursor, start)
         bounds.append((start, start + len(stripped)))
         cursor = start + len(stripped)
-    return bounds
+    return bounds + stripped_bounds(text, cursor, len(text))
+
+
+def stripped_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] without its edge whitespace, as a range; none if it is blank."""
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    start += len(piece) - len(piece.lstrip())
+    return [(start, start + len(piece.strip()))]
 
 
 def read_measeval_tsv(path: Path, text: str, types: Mapping[str, str]) -> list[DocumentSpan]:
@@ -246,9 +267,6 @@ def convert_conll2003(spec: DatasetSpec, raw: Path, log: Counter) -> Splits:
         )
         for split in SPLITS
     }
-
-
-HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 
 
 def conll2003_from_hub(hub) -> tuple[Splits, Counter]:
@@ -319,17 +337,33 @@ def verbalise(label: str) -> str:
     )
 
 
-def user_types(format_: str, paths: Iterable[Path]) -> list[str]:
-    """Every entity label used in a user's files, sorted."""
-    found: set[str] = set()
+def user_types(format_: str, paths: Iterable[Path]) -> dict[str, Path]:
+    """Every entity label used in a user's files, sorted, with the first file that uses it.
+    CoNLL tags that are not B-X or I-X name no label: conversion reports them with their line."""
+    found: dict[str, Path] = {}
     for path in paths:
         if format_ == "brat":
-            found |= {t.type for ann in brat_documents(path) for t in parse_ann(ann)}
+            labels = {t.type for ann in brat_documents(path) for t in parse_ann(ann)}
         elif format_ == "conll":
-            found |= {tag[2:] for s in read_conll(path) for tag in s.tags if tag != "O"}
+            labels = {
+                tag[2:] for s in read_conll(path) for tag in s.tags if tag[:2] in ("B-", "I-")
+            }
         else:
-            found |= {e.type for s in read_jsonl(path) for e in s.entities}
-    return sorted(found)
+            labels = {e.type for s in read_jsonl(path) for e in s.entities}
+        for label in sorted(labels):
+            found.setdefault(label, path)
+    return dict(sorted(found.items()))
+
+
+def check_dataset_name(name: str) -> None:
+    """A user's dataset is a folder of its own in --out, found by name: a plain name that is
+    not a built-in's (which it would shadow in the data home) and not a path."""
+    if name in DATASETS:
+        raise ValueError(f"--name {name!r} is a built-in dataset's name; choose another")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ValueError(
+            f"--name {name!r} is not a plain name (letters, digits, '.', '_', '-'; no path)"
+        )
 
 
 def check_split_path(format_: str, split: str, path: Path) -> None:
@@ -358,13 +392,20 @@ def convert_user(
     refused: it is most likely misspelt, and keeping it would drop the real one."""
     if format_ not in USER_FORMATS:
         raise ValueError(f"unknown format {format_!r}; expected one of {USER_FORMATS}")
+    check_dataset_name(name)
     unknown = set(split_paths) - set(SPLITS)
     if unknown:
         raise ValueError(f"unknown split(s) {sorted(unknown)}; expected some of {SPLITS}")
     for split, path in split_paths.items():
         check_split_path(format_, split, path)
     found = user_types(format_, split_paths.values())
-    labels = types or found
+    labels = types or list(found)
+    for label, other, name in ambiguous_types({label: verbalise(label) for label in labels}):
+        raise DataError(
+            f"{found.get(other, '--types')}: labels {label!r} and {other!r} both read as "
+            f"{name!r} in a prompt, so no answer could tell them apart: rename one in the data "
+            "(or keep one with --types)"
+        )
     spec = DatasetSpec(
         name=name,
         title=name,
@@ -381,7 +422,7 @@ def convert_user(
     for split, path in split_paths.items():
         if format_ == "brat":
             bounds = {"lines": line_bounds, "pysbd": sentence_bounds}[sentence_split]
-            splits[split] = brat_split(spec, split, brat_documents(path), log, bounds)
+            splits[split] = brat_split(spec, split, brat_documents(path), log, bounds, path)
         elif format_ == "conll":
             splits[split] = conll_split(
                 name, split, path, spec.types, scheme, log, spec.dropped_types

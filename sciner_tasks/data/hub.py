@@ -10,7 +10,7 @@ from __future__ import annotations
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from .loading import load_spec, load_split
-from .registry import SPLITS, DatasetSpec
+from .registry import HUB_SPLITS, SPLITS, DatasetSpec
 from .schema import Sentence, features
 from .stats import dataset_stats
 
@@ -22,7 +22,7 @@ SCHEMA_DOC = """\
 |---|---|---|
 | `id` | string | `<dataset>-<split>-<index>` |
 | `doc_id` | string | source document (abstract, protocol, paragraph, CoNLL document) |
-| `split` | string | train / dev / test |
+| `split` | string | train / dev / test (the `dev` records are the Hub split `validation`) |
 | `text` | string | the sentence |
 | `tokens` | list of string | word tokens; every entity is a whole number of tokens |
 | `entities` | list of {`start`, `end`, `type`, `text`} | gold entities; `text == text[start:end]` \
@@ -31,12 +31,13 @@ SCHEMA_DOC = """\
 
 
 def to_dataset_dict(name_or_path: str):
-    """A `datasets.DatasetDict` (train/dev/test) of one processed dataset."""
+    """A `datasets.DatasetDict` (train/validation/test) of one processed dataset: the Hub's
+    split names; each record keeps sciner's own (`dev`) in its `split` field."""
     import datasets
 
     return datasets.DatasetDict(
         {
-            split: datasets.Dataset.from_list(
+            HUB_SPLITS[split]: datasets.Dataset.from_list(
                 [_row(s) for s in load_split(name_or_path, split)], features=features()
             )
             for split in SPLITS
@@ -76,7 +77,7 @@ def card_data(specs: list[DatasetSpec]) -> DatasetCardData:
             {
                 "config_name": spec.name,
                 "data_files": [
-                    {"split": split, "path": f"{spec.name}/{split}-*"} for split in SPLITS
+                    {"split": hub, "path": f"{spec.name}/{hub}-*"} for hub in HUB_SPLITS.values()
                 ],
             }
             for spec in specs
@@ -98,7 +99,10 @@ def dataset_section(name: str, spec: DatasetSpec) -> list[str]:
     def row(label: str, value) -> str:
         return f"| {label} | " + " | ".join(str(value(stats[s])) for s in SPLITS) + " |"
 
-    lines += ["| | " + " | ".join(SPLITS) + " |", "|---|" + "---|" * len(SPLITS)]
+    lines += [
+        "| | " + " | ".join(HUB_SPLITS[s] for s in SPLITS) + " |",
+        "|---|" + "---|" * len(SPLITS),
+    ]
     lines.append(row("sentences", lambda s: s.sentences))
     lines.append(row("distinct texts", lambda s: s.distinct_texts))
     lines.append(

@@ -5,9 +5,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SPLITS = ("train", "dev", "test")
+# sciner split -> the Hub's and `datasets`' name for it (the validation split is `validation`).
+HUB_SPLITS = {"train": "train", "dev": "validation", "test": "test"}
 # The Hub copy of CoNLL-2003 most users already use (tokens + IOB2 ClassLabel tags): loaded
 # when no local build exists, since Reuters' terms forbid shipping the text.
 CONLL2003_HUB_ID = "eriktks/conll2003"
+
+
+def type_key(name: str) -> str:
+    """Case, underscores and runs of whitespace do not distinguish type names: a model's
+    answer is read back to a label through it (formats.base.label_of)."""
+    return " ".join(name.casefold().replace("_", " ").split())
+
+
+def ambiguous_types(types: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(label, other label, the name they share) for labels a model's answer cannot tell
+    apart: two verbalisations, or two labels, equal but for case, underscores or spacing."""
+    clashes = []
+    for names in (types.values(), types.keys()):
+        first: dict[str, str] = {}
+        for label, name in zip(types, names, strict=True):
+            other = first.setdefault(type_key(name), label)
+            if other != label:
+                clashes.append((other, label, type_key(name)))
+    return clashes
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,15 @@ class DatasetSpec:
     # like every other type; only that family's `upstream_f1` leaves them out, so it stays
     # comparable with the figures the family reports.
     upstream_unasked: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for family in ("", *self.family_types):
+            for label, other, name in ambiguous_types(self.types_for(family)):
+                raise ValueError(
+                    f"{self.name}: labels {label!r} and {other!r} both read as {name!r} in a "
+                    "prompt, so no answer could tell them apart: rename one in the data (or "
+                    "keep one with --types)"
+                )
 
     def types_for(self, family: str) -> dict[str, str]:
         """Canonical label -> verbalisation as `family`'s prompts show it, in prompt order."""

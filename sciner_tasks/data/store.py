@@ -17,6 +17,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 import zlib
@@ -24,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from .registry import DatasetSpec
+from .registry import SPLITS, DatasetSpec
 from .schema import DataError, Sentence, decode_utf8
 from .stats import dataset_stats, overlap
 
@@ -48,6 +49,13 @@ def write_dataset(
                 f"{directory} exists and is not a sciner dataset (no dataset.json); it is left "
                 "untouched: choose another --out or --name"
             )
+    foreign = foreign_files(directory)
+    if foreign:
+        raise DataError(
+            f"{directory} holds files sciner did not write ({', '.join(foreign)}), which "
+            "replacing the dataset would delete; it is left untouched: move them, or choose "
+            "another --out or --name"
+        )
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
@@ -64,6 +72,14 @@ def write_dataset(
         replace_directory(staging, directory)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def foreign_files(directory: Path) -> list[str]:
+    """The entries of a dataset folder that are not a dataset's (dataset.json, the splits)."""
+    if not directory.is_dir():
+        return []
+    ours = {"dataset.json", *(f"{split}.jsonl.gz" for split in SPLITS)}
+    return sorted(entry.name for entry in directory.iterdir() if entry.name not in ours)
 
 
 def replace_directory(new: Path, directory: Path) -> None:
@@ -103,6 +119,18 @@ def read_bytes(path: Path) -> bytes:
         raise DataError(f"{path}: not a readable gzip file ({err})") from err
 
 
+# A \u escape of a surrogate: JSON allows a lone one, which is no text (no UTF-8 file holds it).
+LONE_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def encodable(record: object) -> bool:
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_jsonl(path: Path) -> list[Sentence]:
     """Sentence records from a .jsonl or .jsonl.gz file, each one validated."""
     sentences = []
@@ -114,6 +142,15 @@ def read_jsonl(path: Path) -> list[Sentence]:
             record = json.loads(line)
         except json.JSONDecodeError as err:
             raise DataError(f"{where}: not valid JSON ({err.msg})") from err
+        except RecursionError:
+            raise DataError(f"{where}: JSON nested too deeply") from None
+        except ValueError as err:  # an integer past Python's digit limit
+            raise DataError(f"{where}: {err}") from None
+        if LONE_SURROGATE_ESCAPE.search(line) and not encodable(record):
+            raise DataError(
+                f"{where}: a string holds a lone surrogate escape (\\ud800-\\udfff without its "
+                "pair), which is no character"
+            )
         if not isinstance(record, dict):
             raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
         sentences.append(Sentence.from_dict(record, where))
@@ -129,7 +166,7 @@ def read_description(directory: Path) -> tuple[DatasetSpec, dict[str, int]]:
         description.pop("overlap", None)  # derived from the splits, not part of the spec
         description["dropped_types"] = tuple(description.get("dropped_types", ()))
         return DatasetSpec(**description), conversion
-    except (OSError, json.JSONDecodeError, TypeError) as err:
+    except (OSError, json.JSONDecodeError, TypeError, ValueError) as err:
         raise DataError(f"{path}: not a sciner dataset description ({err})") from err
 
 

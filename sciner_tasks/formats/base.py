@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..data.registry import type_key
 from .literal import read_literal
 
 
@@ -119,11 +120,6 @@ class PromptFormat(ABC):
     def has_upstream_scorer(self) -> bool:
         """Whether the family ships a scorer of its own (the format implements `upstream`)."""
         return type(self).upstream is not PromptFormat.upstream
-
-
-def type_key(name: str) -> str:
-    """Case, underscores and runs of whitespace do not distinguish type names."""
-    return " ".join(name.casefold().replace("_", " ").split())
 
 
 def label_of(name: str, types: Mapping[str, str]) -> str:

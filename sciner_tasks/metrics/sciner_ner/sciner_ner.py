@@ -54,6 +54,14 @@ Examples:
 _STRING = datasets.Value("string")
 
 
+def check_strings(index: int, field: str, entities) -> None:
+    """`datasets` lets None through a string feature; the scorer needs every type and text."""
+    for position, entity in enumerate(entities):
+        for key in ("type", "text"):
+            if entity[key] is None:
+                raise ValueError(f"{field}[{index}][{position}].{key} is None; expected a string")
+
+
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class SciNerNer(evaluate.Metric):
     def _info(self):
@@ -80,6 +88,11 @@ class SciNerNer(evaluate.Metric):
         )
 
     def _compute(self, predictions, references):
+        for index, (prediction, reference) in enumerate(zip(predictions, references, strict=True)):
+            check_strings(index, "predictions", prediction)
+            check_strings(index, "references.entities", reference["entities"])
+            if reference["text"] is None:
+                raise ValueError(f"references[{index}].text is None; expected the sentence")
         return score_corpus(
             [
                 SentencePredictions(
