@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from sciner_tasks.cards import card_training
 from sciner_tasks.data import DATASETS
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import MetadataError, metadata_seed
@@ -55,7 +56,6 @@ from sciner_tasks.scoring import (
     sum_errors,
     tally,
 )
-from training.card import card_training
 
 from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
 from .problems import PartProblems, Problem, Problems

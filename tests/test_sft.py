@@ -14,12 +14,13 @@ import pytest
 
 pytest.importorskip("trl", reason="the train extra is not installed: pip install '.[train]'")
 
+from sciner_tasks.cards import card_training
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS
 from sciner_tasks.names import TASKS_DIR, task_name
 from sciner_tasks.prompting import build_docs
 from training.base_model import resolve_base
-from training.card import card_training, model_card, task_metrics
+from training.card import model_card, task_metrics
 from training.examples import sft_examples
 from training.sft import main, make_parser, translate_push_flag
 
@@ -110,7 +111,12 @@ def test_sft_saves_an_adapter_that_lm_eval_evaluates(format_name, smollm2, task_
         ]
     )
     assert (out / "adapter_model.safetensors").is_file()
-    assert "library_name: peft" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "library_name: peft" in card
+    # A registered base is named by its Hub id, never by this machine's folder of it.
+    assert smollm2 not in card and "$(python -m sciner_tasks.models path smollm2)" in card
+    adapter_config = json.loads((out / "adapter_config.json").read_text())
+    assert adapter_config["base_model_name_or_path"] == MODELS["smollm2"].hub_id
     assert card_training(out) == {
         "dataset": "scierc",
         "format": format_name,

@@ -6,19 +6,19 @@ Its metadata (`ModelCardData`) carries what machines read:
 * `model-index` (one `EvalResult` per task and metric) when lm-eval results are given: the
   evaluation results the Hub shows on the model page;
 * `sciner`: the dataset, prompt format and in-domain lm-eval tasks the adapter was trained
-  for. The leaderboard reads it (`card_training`) to know what an evaluated adapter is.
+  for. The leaderboard reads it (`sciner_tasks.cards.card_training`) to know what an
+  evaluated adapter is.
 
 Its text says the same for people: training setup, how to evaluate it, results.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from sciner_tasks.cards import SCINER_KEY
 from sciner_tasks.data import DATASETS, DatasetSpec
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS
@@ -27,8 +27,6 @@ from sciner_tasks.names import METRICS, REGIMES, UPSTREAM_METRICS, task_name
 # The metrics a card reports: every sciner metric but f1's standard error (a spread, not a
 # score). upstream_f1 is only in UniNER and IEPile tasks ("-" elsewhere).
 CARD_METRICS = tuple(m for m in (*METRICS, *UPSTREAM_METRICS) if not m.endswith("_stderr"))
-# The metadata key of the sciner block: {dataset, format, tasks}.
-SCINER_KEY = "sciner"
 # Every sciner task -> its dataset: a results file may hold out-of-domain tasks, and groups
 # (means over several sets, no one dataset to name in the model-index).
 TASK_DATASETS = {
@@ -91,21 +89,6 @@ def card_data(
             }
         },
     )
-
-
-def card_training(folder: str | Path) -> dict[str, Any]:
-    """The `sciner` metadata of the model card in an adapter folder: {} when there is no card,
-    the card cannot be read, or it has no such block (an adapter sciner did not train)."""
-    readme = Path(folder) / "README.md"
-    if not readme.is_file():  # ModelCard.load would take any other path for a Hub id
-        return {}
-    try:
-        # A hand-edited model-index must not hide the sciner block.
-        data = ModelCard.load(readme, ignore_metadata_errors=True).data
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
-        return {}
-    block = data.get(SCINER_KEY)
-    return block if isinstance(block, dict) else {}
 
 
 def schedule(sft_args) -> str:
