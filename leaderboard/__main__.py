@@ -14,7 +14,7 @@ from sciner_tasks.data import DATASETS
 
 from .collect import collect
 from .compare import compare, figures, table, write_json
-from .error_pages import ERRORS_DIR
+from .links import ERRORS_DIR
 from .problems import InputWarning, Problems
 from .publish import REPO_TYPES, push
 from .readers import RESULTS_PREFIX

@@ -25,9 +25,7 @@ Offsets are UTF-16 code units, as JavaScript indexes strings.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Sequence
 from html import escape
 from itertools import accumulate, pairwise
@@ -44,9 +42,9 @@ from sciner_tasks.scoring import (
     count_hallucinated,
 )
 
+from .assets import asset
 from .collect import Run
 
-ERRORS_DIR = "errors"  # the pages' folder in the site
 PAGE_SIZE = 20  # sentences in the DOM at a time
 MISSED = "missed"  # a gold entity no prediction was matched to (counted)
 REPEAT = "repeat"  # a gold entity's repeated mention, which the scorer counts once (not counted)
@@ -88,15 +86,6 @@ PALETTE = (
 TINT = 0.22  # opacity of a type's colour behind its marks: overlapping marks show darker
 
 Location = tuple[int, int]  # [start, end) in the sentence text
-
-
-def page_path(run: Run) -> str:
-    """The run's page, relative to the site folder. Readable (task, model, setting) and unique:
-    runs differ in their key, which the hash covers, while the readable part may collide once
-    non-alphanumeric characters are dropped."""
-    readable = re.sub(r"[^a-z0-9]+", "-", f"{run.task} {run.model} {run.setting}".lower())
-    digest = hashlib.sha256(repr(run.key).encode()).hexdigest()[:8]
-    return f"{ERRORS_DIR}/{readable.strip('-')}-{digest}.html"
 
 
 # ------------------------------------------------------------------ where marks sit in the text
@@ -293,226 +282,6 @@ def script_json(data: Any) -> str:
 
 # ------------------------------------------------------------------ the page
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }
-h1 { margin-bottom: 0.2rem; }
-#run, .note { color: #555; }
-.legend { display: flex; flex-wrap: wrap; gap: 0.3rem 1rem; align-items: baseline;
-  margin: 0.4rem 0; font-size: 0.9rem; }
-.legend > b { min-width: 7rem; }
-#toolbar { position: sticky; top: 0; z-index: 1; background: #fff; padding: 0.5rem 0;
-  border-bottom: 1px solid #ddd; display: flex; flex-wrap: wrap; gap: 0.5rem 1.2rem;
-  align-items: center; }
-#count { font-weight: 600; }
-#sentences { scroll-margin-top: 5rem; }
-.sentence { border-bottom: 1px solid #eee; padding: 0.5rem 0; }
-.head { font-size: 0.8rem; color: #666; }
-.head .failed { color: #c62828; font-weight: 600; }
-.line { display: grid; grid-template-columns: 5.5rem minmax(0, 1fr) 18rem; gap: 1rem;
-  line-height: 2.3; }
-.line > .label { color: #888; font-size: 0.8rem; text-align: right; }
-.line > .text { white-space: pre-wrap; overflow-wrap: anywhere; }
-.beside { font-size: 0.85rem; }
-.beside .m { margin-right: 0.4rem; }
-.m { background: var(--tint); border-bottom: 3px solid var(--colour); border-radius: 2px; }
-.m .m { padding-bottom: 4px; }
-.m .m .m { padding-bottom: 8px; background: none; } /* two tints at most: text stays legible */
-.m.c-wrong_type { border-bottom-style: dashed; }
-.m.c-wrong_boundary { border-bottom-style: dotted; }
-.m.c-spurious { border-bottom-color: transparent; text-decoration: underline wavy #c62828;
-  text-decoration-skip-ink: none; text-underline-offset: 5px; }
-.m.c-missed { border-bottom: 3px dashed #c62828; }
-.m.c-repeat { background: none; border-bottom: 3px double #999; }
-.m.dim { background: none; border-bottom-color: #e4e4e4; text-decoration-color: #e4e4e4; }
-.swatch { padding: 0 0.3rem; }
-.neutral { --colour: #555; --tint: rgba(0, 0, 0, 0.06); }
-"""
-
-SCRIPT = """
-"use strict";
-const data = JSON.parse(document.getElementById("error-data").textContent);
-// A sentence's fields, in the order sentence_record writes them.
-const [ID, TEXT, FAILED, GOLD, PREDICTED, GOLD_SEGMENTS, PREDICTED_SEGMENTS] =
-  [0, 1, 2, 3, 4, 5, 6];
-const ALL = "all", HALLUCINATED = "hallucinated", MISSED = "missed";
-const controls = {
-  cls: document.getElementById("class"),
-  type: document.getElementById("type"),
-  failed: document.getElementById("failed"),
-  seen: document.getElementById("seen"),
-  prev: document.getElementById("prev"),
-  next: document.getElementById("next"),
-};
-const list = document.getElementById("sentences");
-const state = {cls: ALL, type: ALL, seen: ALL, failedOnly: false, shown: [], marks: 0, page: 0};
-
-const located = (mark) => mark.length === 5;
-const className = (mark) => data.classes[mark[1]];
-const markText = (sentence, mark) =>
-  located(mark) ? sentence[TEXT].slice(mark[3], mark[4]) : mark[3];
-// Predictions and missed gold entities are what the error-class table counts; a gold entity
-// a prediction was matched to is that prediction's other side, a repeated mention is not counted.
-const counted = (gold, mark) => !gold || className(mark) === MISSED;
-
-function matches(gold, mark) {
-  if (state.type !== ALL && String(mark[0]) !== state.type) return false;
-  if (state.cls === ALL) return true;
-  if (state.cls === HALLUCINATED) return !gold && !located(mark);
-  return className(mark) === state.cls;
-}
-
-function applyFilters() {
-  state.cls = controls.cls.value;
-  state.type = controls.type.value;
-  state.failedOnly = controls.failed.checked;
-  state.seen = controls.seen ? controls.seen.value : ALL;
-  const everything = state.cls === ALL && state.type === ALL;
-  state.shown = [];
-  state.marks = 0;
-  data.sentences.forEach((sentence, index) => {
-    if (state.failedOnly && !sentence[FAILED]) return;
-    if (state.seen !== ALL && data.seen[index] !== (state.seen === "seen")) return;
-    let found = false;
-    for (const gold of [true, false]) {
-      for (const mark of sentence[gold ? GOLD : PREDICTED]) {
-        if (!matches(gold, mark)) continue;
-        found = true;
-        if (counted(gold, mark)) state.marks += 1;
-      }
-    }
-    if (found || everything) state.shown.push(index);
-  });
-  state.page = 0;
-  render();
-}
-
-function countText() {
-  const s = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  let what;
-  if (state.cls === ALL) what = s(state.marks, "mark") + " (predictions and missed entities)";
-  else if (state.cls === HALLUCINATED) what = s(state.marks, "prediction") + " not in the sentence";
-  else what = s(state.marks, `${data.labels[data.classes.indexOf(state.cls)]} mark`);
-  if (state.type !== ALL) what += ` of type ${data.types[Number(state.type)]}`;
-  const failed = state.failedOnly ? " with a parse failure" : "";
-  const seen = {all: "", seen: " whose text is in train", unseen: " whose text is not in train"};
-  return `${what} in ${state.shown.length} of ${data.sentences.length} sentences${failed}` +
-    seen[state.seen];
-}
-
-function element(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-function describe(sentence, gold, mark) {
-  const [type, , other] = mark;
-  const cls = className(mark);
-  const side = gold ? "gold" : "predicted", string = `"${markText(sentence, mark)}"`;
-  const what = `${side} ${data.types[type]} ${string}`;
-  const match = other >= 0 ? sentence[gold ? PREDICTED : GOLD][other] : null;
-  const place = located(mark) ? "" : ", not in the sentence";
-  if (cls === "repeat") return `${what}: repeated mention, scored once (as its first mention)`;
-  if (cls === MISSED || cls === "spurious") return `${what}: ${cls}${place}`;
-  if (cls === "correct") return `${what}: correct${place}`;
-  if (cls === "wrong_type") {
-    const [predicted, actual] = gold ? [match, mark] : [mark, match];
-    return `${side} ${string}: wrong type, predicted ${data.types[predicted[0]]}, ` +
-      `gold ${data.types[actual[0]]}${place}`;
-  }
-  const otherSide = gold ? "predicted" : "gold";
-  return `${what}: wrong boundary, ${otherSide} "${markText(sentence, match)}"${place}`;
-}
-
-function markElement(sentence, index, gold, k) {
-  const mark = sentence[gold ? GOLD : PREDICTED][k];
-  const cls = className(mark);
-  const node = element("span", `m t${mark[0]} c-${cls}`);
-  node.dataset.mark = `${index}${gold ? "g" : "p"}${k}`;
-  // data-class: what the error-class table counts; data-match: a gold entity's prediction.
-  node.dataset[counted(gold, mark) || cls === "repeat" ? "class" : "match"] = cls;
-  if (!matches(gold, mark)) node.classList.add("dim");
-  return node;
-}
-
-function line(sentence, index, gold) {
-  const row = element("div", `line ${gold ? "gold" : "predicted"}`);
-  const text = element("div", "text");
-  const marks = sentence[gold ? GOLD : PREDICTED];
-  let position = 0;
-  for (const [start, end, ...covering] of sentence[gold ? GOLD_SEGMENTS : PREDICTED_SEGMENTS]) {
-    if (start > position) text.append(sentence[TEXT].slice(position, start));
-    let parent = text;
-    const titles = [];
-    for (const k of covering) {
-      const node = markElement(sentence, index, gold, k);
-      titles.push(describe(sentence, gold, marks[k]));
-      node.title = titles.join("\\n");
-      parent.append(node);
-      parent = node;
-    }
-    parent.append(sentence[TEXT].slice(start, end));
-    position = end;
-  }
-  if (position < sentence[TEXT].length) text.append(sentence[TEXT].slice(position));
-  const beside = element("div", "beside");
-  marks.forEach((mark, k) => {
-    if (located(mark)) return;
-    const node = markElement(sentence, index, gold, k);
-    node.dataset.beside = "";
-    node.title = describe(sentence, gold, mark);
-    node.textContent = JSON.stringify(mark[3]);
-    beside.append(node);
-  });
-  if (beside.childElementCount) beside.prepend("not in the sentence: ");
-  row.append(element("div", "label", gold ? "gold" : "predicted"), text, beside);
-  return row;
-}
-
-function sentenceElement(index) {
-  const sentence = data.sentences[index];
-  const node = element("section", "sentence");
-  node.dataset.index = index;
-  const head = element("div", "head", `#${index + 1} \\u00b7 ${sentence[ID]}`);
-  if (sentence[FAILED]) {
-    const n = sentence[FAILED];
-    head.append(" \\u00b7 ", element("span", "failed",
-      `${n} generation${n === 1 ? "" : "s"} failed to parse`));
-  }
-  node.append(head, line(sentence, index, true), line(sentence, index, false));
-  return node;
-}
-
-function render() {
-  const size = data.pageSize;
-  const pages = Math.max(1, Math.ceil(state.shown.length / size));
-  const first = state.page * size;
-  const shown = state.shown.slice(first, first + size).map(sentenceElement);
-  list.replaceChildren(...(shown.length ? shown : [element("p", "note",
-    "No sentence matches these filters.")]));
-  document.getElementById("count").textContent = countText();
-  document.getElementById("page").textContent = `page ${state.page + 1} of ${pages}`;
-  controls.prev.disabled = state.page === 0;
-  controls.next.disabled = state.page >= pages - 1;
-}
-
-function turn(step) {
-  state.page += step;
-  render();
-  if (list.getBoundingClientRect().top < 0) list.scrollIntoView();
-}
-
-for (const control of [controls.cls, controls.type, controls.failed, controls.seen]) {
-  if (!control) continue;
-  control.addEventListener("change", applyFilters);
-}
-controls.prev.addEventListener("click", () => turn(-1));
-controls.next.addEventListener("click", () => turn(1));
-applyFilters();
-performance.mark("errors-rendered");
-"""
-
 
 def tint(colour: str) -> str:
     red, green, blue = (int(colour[k : k + 2], 16) for k in (1, 3, 5))
@@ -607,12 +376,12 @@ def render(run: Run) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><style>{STYLE}{type_style(data['types'])}</style>"
+        f"<title>{escape(title)}</title><style>\n{asset('error_page.css')}{type_style(data['types'])}</style>"
         "</head><body>"
         + header_html(run, hallucinated)
         + types_html(data["types"])
         + toolbar_html(data["types"], data["seen"] is not None)
         + '<div id="sentences"></div><noscript>The sentences are drawn by JavaScript.</noscript>'
         + f'<script type="application/json" id="error-data">{script_json(data)}</script>'
-        + f"<script>{SCRIPT}</script></body></html>\n"
+        + f"<script>\n{asset('error_page.js')}</script></body></html>\n"
     )

@@ -8,67 +8,10 @@ from __future__ import annotations
 
 from html import escape
 
+from .assets import asset
 from .export import BEST, NOTE, format_cell, interval_text, summary, unseen_text
 from .site import Site
 from .tables import DIFFERENCE, REPORTED, Row, Table
-
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5rem; color: #222; max-width: 110rem; }
-h1 { margin-bottom: 0.2rem; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.85rem; }
-caption { caption-side: top; text-align: left; color: #555; padding-bottom: 0.3rem; }
-th, td { border-bottom: 1px solid #ddd; padding: 0.2rem 0.5rem; white-space: nowrap; }
-th { cursor: pointer; background: #f3f3f3; position: sticky; top: 0; user-select: none; }
-th[aria-sort="ascending"]::after { content: " \\25B2"; }
-th[aria-sort="descending"]::after { content: " \\25BC"; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.empty { text-align: center; color: #aaa; }
-tr.reported td { color: #666; font-style: italic; }
-tr.difference td { font-size: 0.8rem; }
-td.pos { color: #1a7f37; }
-td.neg { color: #c62828; }
-td.best { font-weight: 600; }
-span.interval { color: #777; font-size: 0.75rem; font-weight: normal; }
-span.best-mark { color: #b8860b; cursor: help; }
-span.unseen { display: block; color: #555; font-size: 0.85em; cursor: help; }
-a.errors-link { color: inherit; }
-figure { margin: 0.5rem 0 1.5rem; }
-figcaption { color: #555; font-size: 0.85rem; }
-.problems li { font-family: monospace; font-size: 0.8rem; }
-"""
-
-SCRIPT = """
-for (const table of document.querySelectorAll("table.sortable")) {
-  const headers = table.querySelectorAll("thead th");
-  headers.forEach((th, column) => {
-    th.tabIndex = 0;
-    const sort = () => {
-      const descending = th.getAttribute("aria-sort") === "ascending";
-      headers.forEach((h) => h.removeAttribute("aria-sort"));
-      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-      const cell = (row) => row.cells[column];
-      const empty = (row) => cell(row).classList.contains("empty");
-      const key = (row) => "value" in cell(row).dataset
-        ? Number(cell(row).dataset.value) : cell(row).textContent;
-      const body = table.tBodies[0];
-      const rows = Array.from(body.rows);
-      rows.sort((a, b) => {
-        if (empty(a) || empty(b)) return empty(a) - empty(b);
-        const x = key(a), y = key(b);
-        const order = typeof x === "number" && typeof y === "number"
-          ? x - y : String(x).localeCompare(String(y));
-        return descending ? -order : order;
-      });
-      body.append(...rows);
-    };
-    th.addEventListener("click", sort);
-    th.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") sort();
-    });
-  });
-}
-"""
 
 ROW_CLASSES = {REPORTED: "reported", DIFFERENCE: "difference"}
 
@@ -168,7 +111,7 @@ def render(site: Site) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>sciner leaderboard</title><style>{STYLE}</style></head><body>"
+        f"<title>sciner leaderboard</title><style>\n{asset('page.css')}</style></head><body>"
         + "\n".join(parts)
-        + f"<script>{SCRIPT}</script></body></html>\n"
+        + f"<script>\n{asset('page.js')}</script></body></html>\n"
     )

@@ -22,8 +22,8 @@ from sciner_tasks.data import DATASETS
 from sciner_tasks.names import GENERAL_DOMAIN, METRICS, SCIENTIFIC
 
 from .collect import Run
-from .compare import paired_p_value
-from .error_pages import page_path
+from .links import page_path
+from .pairing import paired_p_value
 from .reference import FILES, ReportedRow, load_reported, reported_families
 from .significance import ITERATIONS
 

@@ -16,6 +16,7 @@ from sciner_tasks.data.store import replace_directory
 
 from . import error_pages, export, page
 from .collect import progress
+from .links import ERRORS_DIR, page_path
 from .plots import FIGURE_FILES
 from .site import Site
 
@@ -30,9 +31,9 @@ def write_error_pages(site: Site, out: Path) -> list[Path]:
     megabytes)."""
     runs = [run for run in site.collection.runs if run.samples is not None]
     if runs:
-        (out / error_pages.ERRORS_DIR).mkdir()
+        (out / ERRORS_DIR).mkdir()
     return [
-        write_text(out / error_pages.page_path(run), error_pages.render(run))
+        write_text(out / page_path(run), error_pages.render(run))
         for run in progress(runs, "error pages")
     ]
 
@@ -65,7 +66,7 @@ def foreign_entries(out: Path) -> list[str]:
     ours |= set(FIGURE_FILES.values())
     foreign = []
     for entry in sorted(out.iterdir()):
-        if entry.name == error_pages.ERRORS_DIR and entry.is_dir():
+        if entry.name == ERRORS_DIR and entry.is_dir():
             foreign += [f"{entry.name}/{p.name}" for p in entry.iterdir() if p.suffix != ".html"]
         elif entry.name not in ours or not entry.is_file():
             foreign.append(entry.name)

@@ -12,7 +12,7 @@ import pytest
 
 from leaderboard.__main__ import main
 from leaderboard.collect import collect
-from leaderboard.compare import paired_p_value
+from leaderboard.pairing import paired_p_value
 from leaderboard.problems import InputWarning
 from leaderboard.significance import paired_bootstrap, randomisation_test
 from leaderboard.site import build_site

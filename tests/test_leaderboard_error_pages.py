@@ -18,7 +18,6 @@ from leaderboard.collect import collect
 from leaderboard.error_pages import (
     PAGE_SIZE,
     find,
-    page_path,
     predicted_location,
     render,
     repeated_mentions,
@@ -27,6 +26,7 @@ from leaderboard.error_pages import (
     sentence_record,
     utf16_offsets,
 )
+from leaderboard.links import page_path
 from leaderboard.tables import errors_table
 from sciner_tasks.scoring import (
     CORRECT,
