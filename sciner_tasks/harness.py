@@ -129,14 +129,6 @@ def load_docs(
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
 
-def doc_to_text(doc: dict[str, Any]) -> str:
-    return doc["prompt"]
-
-
-def doc_to_target(doc: dict[str, Any]) -> str:
-    return doc["target"]
-
-
 @functools.cache
 def dataset_spec(dataset: str) -> DatasetSpec:
     return load_spec(dataset)
