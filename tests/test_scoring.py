@@ -834,7 +834,7 @@ def test_bootstrap_in_chunks_and_with_large_counts(monkeypatch):
     rng = random.Random(5)
     counts = [Counts(rng.randint(0, 9), rng.randint(0, 9), rng.randint(0, 9)) for _ in range(30)]
     expected = reference_bootstrap(counts, 50, 7)
-    monkeypatch.setattr(scoring, "_BOOTSTRAP_CHUNK", 64)  # two iterations per chunk
+    monkeypatch.setattr(scoring.bootstrap, "_BOOTSTRAP_CHUNK", 64)  # two iterations per chunk
     assert bootstrap_f1_stderr(counts, 50, 7) == expected
     huge = [Counts(c.tp << 28, c.fp << 28, c.fn << 28) for c in counts]  # sums past 32 bits
     assert bootstrap_f1_stderr(huge, 50, 7) == reference_bootstrap(huge, 50, 7)
