@@ -43,9 +43,8 @@ from tqdm.auto import tqdm
 
 from sciner_tasks.cards import card_training
 from sciner_tasks.data import DATASETS
-from sciner_tasks.formats import FORMATS
 from sciner_tasks.harness import MetadataError, metadata_seed
-from sciner_tasks.names import METRICS, REGIMES, UNSEEN_METRICS, task_name
+from sciner_tasks.names import METRICS, REGIMES, TASKS, UNSEEN_METRICS
 from sciner_tasks.prompting import DEFAULT_SAMPLER, DEFAULT_SEED
 from sciner_tasks.scoring import (
     Classification,
@@ -71,9 +70,6 @@ SAMPLER_NAMES = {"knn": "kNN"}
 BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"
 PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
-# Every task name the generator writes -> (dataset, regime, prompt format): names are parsed by
-# looking them up, so they cannot drift from the generator.
-TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: an array field has no single truth value

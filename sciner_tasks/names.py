@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .data.registry import DATASETS
+from .formats import FORMATS
 
 # The lm-eval task folder: committed templates and utils.py, and the YAMLs its leaf script
 # `_generate_configs.py` writes (tasks/README.md).
@@ -50,6 +51,11 @@ def task_name(dataset: str, regime: str, format_name: str) -> str:
     """`sciner_<dataset>_<regime>`, with `_<format>` for a format other than the general one."""
     suffix = "" if format_name == GENERAL_FORMAT else f"_{format_name}"
     return f"sciner_{dataset}_{regime}{suffix}"
+
+
+# Every task name the generator writes -> (dataset, regime, prompt format): the one inverse of
+# `task_name`, so task names are parsed by lookup and cannot drift from the generator.
+TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
 
 
 def group_name(domain: str, regime: str, format_name: str) -> str:

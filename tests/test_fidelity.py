@@ -37,10 +37,9 @@ from sciner_tasks.formats import FORMATS, Query, get_format
 from sciner_tasks.formats.iepile import instruction as iepile_instruction
 from sciner_tasks.formats.iepile import read_upstream as iepile_read
 from sciner_tasks.formats.uniner import read_upstream as uniner_read
-from sciner_tasks.names import METRICS, REGIMES, task_name
+from sciner_tasks.names import METRICS, REGIMES, TASKS, task_name
 
 GOLDEN = Path(__file__).parent / "golden" / "upstream_prompts.json"
-TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}
 SHIPPED = [name for name, spec in DATASETS.items() if spec.shipped]
 AVAILABLE = [name for name in DATASETS if locate(name)]
 

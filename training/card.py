@@ -20,18 +20,12 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from sciner_tasks.cards import SCINER_KEY
 from sciner_tasks.data import DATASETS, DatasetSpec
-from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS
-from sciner_tasks.names import METRICS, REGIMES, UPSTREAM_METRICS, task_name
+from sciner_tasks.names import METRICS, REGIMES, TASKS, UPSTREAM_METRICS, task_name
 
 # The metrics a card reports: every sciner metric but f1's standard error (a spread, not a
 # score). upstream_f1 is only in UniNER and IEPile tasks ("-" elsewhere).
 CARD_METRICS = tuple(m for m in (*METRICS, *UPSTREAM_METRICS) if not m.endswith("_stderr"))
-# Every sciner task -> its dataset: a results file may hold out-of-domain tasks, and groups
-# (means over several sets, no one dataset to name in the model-index).
-TASK_DATASETS = {
-    task_name(d, r, f): spec for d, spec in DATASETS.items() for r in REGIMES for f in FORMATS
-}
 
 
 def task_metrics(lm_eval_results: dict[str, Any] | None) -> dict[str, dict[str, float]]:
@@ -48,14 +42,16 @@ def eval_results(results: dict[str, dict[str, float]]) -> list[EvalResult] | Non
     all) without any."""
     entries = []
     for task, metrics in results.items():
-        if task not in TASK_DATASETS:
+        # A results file may hold out-of-domain tasks and groups (means over several sets,
+        # no one dataset to name in the model-index): only sciner tasks are listed.
+        if task not in TASKS:
             continue
         entries += [
             EvalResult(
                 task_type="token-classification",
                 task_name="Named Entity Recognition",
-                dataset_type=TASK_DATASETS[task].name,
-                dataset_name=TASK_DATASETS[task].title,
+                dataset_type=DATASETS[TASKS[task][0]].name,
+                dataset_name=DATASETS[TASKS[task][0]].title,
                 dataset_split="test",
                 metric_type=metric,
                 metric_value=round(value, 4),
