@@ -17,24 +17,9 @@ from sciner_tasks.models import MODELS
 
 from .reference import reported_families
 
-# Registry short name -> the study's model name (its tables' row labels). Registered models the
-# study did not evaluate (baichuan2-13b, smollm2) keep their Hub name.
-STUDY_NAMES = {
-    "uniner": "UniNER-7B",
-    "iepile-llama2": "Llama2-IEPile",
-    "iepile-baichuan2": "Baichuan2-IEPile",
-    "yayi": "YAYI-UIE",
-    "llama2-7b": "Llama2 7B",
-    "llama2-13b": "Llama2 13B",
-    "llama2-70b": "Llama2 70B",
-    "llama3.1-8b": "Llama3.1 8B",
-    "llama3.1-70b": "Llama3.1 70B",
-    "baichuan2-7b": "Baichuan2",  # the study's "Baichuan2" is Baichuan2-7B-Chat (its settings)
-    # The study's API rows (its tables label GPT-4o "GPT-4"). A run matches by the registry's
-    # provider id, a dated snapshot: a run of another snapshot gets a row of its own.
-    "gpt-4o": "GPT-4",
-    "claude-3.5-sonnet": "Claude 3.5 Sonnet",
-}
+# Registry short name -> the study's model name (its tables' row labels), from the registry.
+# Registered models the study did not evaluate (baichuan2-13b, smollm2) keep their Hub name.
+STUDY_NAMES = {name: spec.study_name for name, spec in MODELS.items() if spec.study_name}
 
 # The study's BERT-base row is a span classifier like training.span_baseline; our baseline is
 # that row only when its encoder is a BERT-base checkpoint.

@@ -44,6 +44,8 @@ class ModelSpec:
     params_b: float | None = None
     # For a model behind a provider's API: the lm-eval backend that sends its requests.
     api: str | None = None
+    # The study's name for it (its tables' row label); None for models it did not evaluate.
+    study_name: str | None = None
 
     @property
     def apply_chat_template(self) -> bool:
@@ -56,7 +58,9 @@ class ModelSpec:
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("uniner", "Universal-NER/UniNER-7B-type", "uniner", params_b=7),
+        ModelSpec(
+            "uniner", "Universal-NER/UniNER-7B-type", "uniner", params_b=7, study_name="UniNER-7B"
+        ),
         # IEPile's LoRAs: rank 64 (its README: "keep both lora_r and lora_alpha at 64" when
         # continuing from them), bf16 (infer_scripts/infer_*.bash --bf16).
         ModelSpec(
@@ -67,6 +71,7 @@ MODELS: dict[str, ModelSpec] = {
             lora_rank=64,
             dtype="bfloat16",
             params_b=13,
+            study_name="Llama2-IEPile",
         ),
         ModelSpec(
             "iepile-baichuan2",
@@ -77,6 +82,7 @@ MODELS: dict[str, ModelSpec] = {
             lora_rank=64,
             dtype="bfloat16",
             params_b=13,
+            study_name="Baichuan2-IEPile",
         ),
         # YAYI-UIE's README loads it in bfloat16.
         ModelSpec(
@@ -86,18 +92,51 @@ MODELS: dict[str, ModelSpec] = {
             trust_remote_code=True,
             dtype="bfloat16",
             params_b=13,
+            study_name="YAYI-UIE",
         ),
-        ModelSpec("llama2-7b", "meta-llama/Llama-2-7b-chat-hf", "general", params_b=7),
-        ModelSpec("llama2-13b", "meta-llama/Llama-2-13b-chat-hf", "general", params_b=13),
-        ModelSpec("llama2-70b", "meta-llama/Llama-2-70b-chat-hf", "general", params_b=70),
-        ModelSpec("llama3.1-8b", "meta-llama/Llama-3.1-8B-Instruct", "general", params_b=8),
-        ModelSpec("llama3.1-70b", "meta-llama/Llama-3.1-70B-Instruct", "general", params_b=70),
+        ModelSpec(
+            "llama2-7b",
+            "meta-llama/Llama-2-7b-chat-hf",
+            "general",
+            params_b=7,
+            study_name="Llama2 7B",
+        ),
+        ModelSpec(
+            "llama2-13b",
+            "meta-llama/Llama-2-13b-chat-hf",
+            "general",
+            params_b=13,
+            study_name="Llama2 13B",
+        ),
+        ModelSpec(
+            "llama2-70b",
+            "meta-llama/Llama-2-70b-chat-hf",
+            "general",
+            params_b=70,
+            study_name="Llama2 70B",
+        ),
+        ModelSpec(
+            "llama3.1-8b",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "general",
+            params_b=8,
+            study_name="Llama3.1 8B",
+        ),
+        ModelSpec(
+            "llama3.1-70b",
+            "meta-llama/Llama-3.1-70B-Instruct",
+            "general",
+            params_b=70,
+            study_name="Llama3.1 70B",
+        ),
         ModelSpec(
             "baichuan2-7b",
             "baichuan-inc/Baichuan2-7B-Chat",
             "general_baichuan2",
             trust_remote_code=True,
             params_b=7,
+            # The study's "Baichuan2" is Baichuan2-7B-Chat (its settings).
+            study_name="Baichuan2",
         ),
         ModelSpec(
             "baichuan2-13b",
@@ -111,12 +150,21 @@ MODELS: dict[str, ModelSpec] = {
         # The study's proprietary rows, on the general prompt through lm-eval's chat API
         # backends. Provider ids are dated snapshots that the providers retire
         # (sciner_tasks/README.md, "API models"); `command --model-id` runs another one.
-        ModelSpec("gpt-4o", "gpt-4o-2024-08-06", "general", api="openai-chat-completions"),
+        # The study's tables label GPT-4o "GPT-4". A run matches by the provider id, a dated
+        # snapshot: a run of another snapshot gets a row of its own.
+        ModelSpec(
+            "gpt-4o",
+            "gpt-4o-2024-08-06",
+            "general",
+            api="openai-chat-completions",
+            study_name="GPT-4",
+        ),
         ModelSpec(
             "claude-3.5-sonnet",
             "claude-3-5-sonnet-20240620",
             "general",
             api="anthropic-chat-completions",
+            study_name="Claude 3.5 Sonnet",
         ),
     )
 }
