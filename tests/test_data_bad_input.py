@@ -9,13 +9,9 @@ import pytest
 
 from sciner_tasks.data import DATASETS, DataError
 from sciner_tasks.data.brat import document_spans, parse_ann
-from sciner_tasks.data.converters import (
-    conll_split,
-    convert,
-    convert_user,
-    read_measeval_tsv,
-)
+from sciner_tasks.data.converters import conll_split, convert, read_measeval_tsv
 from sciner_tasks.data.store import read_jsonl
+from sciner_tasks.data.user_corpus import convert_user
 
 TYPES = {"Reagent", "Action"}
 

@@ -6,7 +6,6 @@ import pytest
 
 from sciner_tasks.data import load_split
 from sciner_tasks.data.conll import chunks_to_entities, tags_to_chunks
-from sciner_tasks.data.converters import convert_user, verbalise
 from sciner_tasks.data.documents import (
     DocumentSpan,
     document_sentences,
@@ -18,6 +17,7 @@ from sciner_tasks.data.documents import (
 )
 from sciner_tasks.data.schema import DataError, Entity, Sentence
 from sciner_tasks.data.store import write_dataset
+from sciner_tasks.data.user_corpus import convert_user, verbalise
 
 
 def chunks(tags, scheme, log=None):

@@ -18,8 +18,9 @@ from sciner_tasks.data import DataError, load_spec, load_split
 from sciner_tasks.data.__main__ import main as data_main
 from sciner_tasks.data.brat import brat_documents, parse_ann
 from sciner_tasks.data.conll import read_conll
-from sciner_tasks.data.converters import convert_user, sentence_bounds, verbalise
+from sciner_tasks.data.converters import sentence_bounds
 from sciner_tasks.data.registry import DatasetSpec
+from sciner_tasks.data.user_corpus import convert_user, verbalise
 from sciner_tasks.formats.base import label_of
 from sciner_tasks.harness import process_results
 from sciner_tasks.prompting import build_docs

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .converters import USER_FORMATS, convert, convert_user
+from .converters import convert
 from .registry import DATASETS, SPLITS
 from .schema import DataError
 from .stats import dataset_stats, format_table
 from .store import PACKAGE_DIR, data_home, locate, read_description, read_jsonl, write_dataset
+from .user_corpus import USER_FORMATS, convert_user
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
