@@ -6,7 +6,8 @@ One module per step, data flowing one way:
 
 * `readers`: results_*.json and samples_*.jsonl files found and read, bounded (untrusted
   input); `problems`: what was wrong with them, warned about, counted, never fatal;
-* `collect`: those files -> `Run` records;
+* `collect`: results files -> `Run` records (`runs`), with their samples re-scored
+  (`samples`);
 * `identity`: which model a run evaluated, under the study's name where the study has it;
 * `reference`: the study's reported F1 (Tables 1-3), shipped as CSV;
 * `tables`: the study's tables with reported and difference rows, all runs, breakdowns;

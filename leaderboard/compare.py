@@ -15,18 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .collect import (
-    Run,
-    SampleScore,
-    newest_runs,
-    parse_results,
-    read_samples,
-    samples_path,
-    score_samples,
-)
+from .collect import parse_results
 from .pairing import aligned, mismatch
 from .problems import Problems
 from .readers import RESULTS_PREFIX, read_json
+from .runs import Run, SampleScore, newest_runs, samples_path
+from .samples import read_samples, score_samples
 from .significance import corpus_f1, paired_bootstrap, randomisation_test
 
 

@@ -43,7 +43,7 @@ from sciner_tasks.scoring import (
 )
 
 from .assets import asset
-from .collect import Run
+from .runs import Run
 
 PAGE_SIZE = 20  # sentences in the DOM at a time
 MISSED = "missed"  # a gold entity no prediction was matched to (counted)

@@ -9,9 +9,9 @@ import json
 from dataclasses import fields
 from typing import Any
 
-from .collect import Run
 from .plots import FIGURE_FILES
 from .problems import Problem
+from .runs import Run
 from .site import Site
 from .tables import DIFFERENCE, Row, Table
 

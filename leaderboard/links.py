@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .collect import Run
+from .runs import Run
 
 ERRORS_DIR = "errors"  # the pages' folder in the site
 

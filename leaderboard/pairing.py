@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .collect import Run, SampleScore
+from .runs import Run, SampleScore
 from .significance import ITERATIONS, SEED, randomisation_test
 
 EXAMPLES = 3  # sentence ids quoted in a refusal

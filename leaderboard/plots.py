@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from .collect import Run
+from .runs import Run
 from .tables import OURS, Table, percent, title
 
 PALETTE = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .collect import Collection
 from .plots import cross_dataset_figure, precision_recall_figure
+from .runs import Collection
 from .tables import (
     Table,
     averages_table,

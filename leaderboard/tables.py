@@ -21,10 +21,10 @@ from typing import Any
 from sciner_tasks.data import DATASETS
 from sciner_tasks.names import GENERAL_DOMAIN, METRICS, SCIENTIFIC
 
-from .collect import Run
 from .links import page_path
 from .pairing import paired_p_value
 from .reference import FILES, ReportedRow, load_reported, reported_families
+from .runs import Run
 from .significance import ITERATIONS
 
 REPORTED, OURS, DIFFERENCE = "reported", "ours", "ours - reported"

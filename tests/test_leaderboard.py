@@ -20,11 +20,13 @@ from conftest import open_page, screenshot
 
 from leaderboard import export
 from leaderboard.__main__ import main
-from leaderboard.collect import Collection, collect, model_args, sample_item
+from leaderboard.collect import collect, model_args
 from leaderboard.identity import STUDY_NAMES, baseline_identity, identify
 from leaderboard.plots import bars_svg, scatter_svg
 from leaderboard.problems import InputWarning
 from leaderboard.reference import FILES, REFERENCE_DIR, reported_families
+from leaderboard.runs import Collection
+from leaderboard.samples import sample_item
 from leaderboard.site import build_site
 from leaderboard.tables import DIFFERENCE, OURS, OURS_SUBSET, REPORTED, Table
 from sciner_tasks.data import load_spec, load_split
