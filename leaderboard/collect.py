@@ -18,9 +18,10 @@ the outputs count and list it:
 * a samples file with no results file of its run: the file is skipped;
 * the same run in two results files (same weights, adapter and revision, task and setting;
   `runs.newest_runs`): the newest (results `date`) is kept; runs of different weights under
-  one name get labels that tell them apart (`runs.distinct_labels`). A 1-shot run's demonstration sampler and seed (lm-eval `--metadata`) are part of its
-  setting: a run drawn otherwise than the default (random, seed `DEFAULT_SEED`) gets its own
-  row, labelled "[1-shot kNN]" or "[1-shot random, seed S]". So are decoding overrides (lm-eval
+  one name get labels that tell them apart (`runs.distinct_labels`). A 1-shot run's
+  demonstration sampler and seed (lm-eval `--metadata`) are part of its setting: a run drawn
+  otherwise than the default (random, seed `DEFAULT_SEED`) gets its own row, labelled
+  "[1-shot kNN]" or "[1-shot random, seed S]". So are decoding overrides (lm-eval
   `--gen_kwargs`, "[decoding temperature=0.7]") and, as the task name holds it, the prompt
   format.
 

@@ -6,16 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from .averages import averages_table
 from .plots import cross_dataset_figure, precision_recall_figure
+from .run_tables import errors_table, per_type_table, runs_table
 from .runs import Collection
-from .tables import (
-    Table,
-    averages_table,
-    errors_table,
-    per_type_table,
-    runs_table,
-    study_tables,
-)
+from .tables import Table, study_tables
 
 
 @dataclass(frozen=True)

@@ -6,30 +6,27 @@ and protocol, then their difference (ours - reported, in F1 points); our other m
 Our F1 values carry their 95% intervals, and a column's best run is marked where a paired test
 on the logged samples says it beats the second best (`with_best_marks`). The averages table
 gives each model and setting its mean F1 over the scientific sets and over the general-domain
-sets, reported and ours. Then every run with all its metrics, and the
-per-type and error-class breakdowns re-scored from logged samples.
+sets, reported and ours (`averages`). Every run with all its metrics, and the per-type and
+error-class breakdowns re-scored from logged samples, are in `run_tables`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any
 
 from sciner_tasks.data import DATASETS
-from sciner_tasks.names import GENERAL_DOMAIN, METRICS, SCIENTIFIC
+from sciner_tasks.names import GENERAL_DOMAIN, SCIENTIFIC
 
-from .links import page_path
 from .pairing import paired_p_value
-from .reference import FILES, ReportedRow, load_reported, reported_families
+from .reference import ReportedRow, load_reported
 from .runs import Run
 from .significance import ITERATIONS
 
 REPORTED, OURS, DIFFERENCE = "reported", "ours", "ours - reported"
 OURS_SUBSET = "ours (subset)"  # evaluated on part of a test split: not comparable yet
-GENERAL = tuple(d for d in DATASETS if d not in SCIENTIFIC)  # CoNLL-2003, CrossNER (Table 3)
 CROSS_TRAINED_ON = "scierc"
 CROSS_EVALUATED_ON = ("stem_ecr", "measeval")
 SETTING_NAMES = {"0shot": "0-shot", "1shot": "1-shot", "sft": "SFT"}
@@ -244,7 +241,7 @@ def table2(runs: Sequence[Run]) -> Table:
 
 
 def table3(runs: Sequence[Run]) -> Table:
-    columns = [column(d, "0shot", reference=d) for d in GENERAL]
+    columns = [column(d, "0shot", reference=d) for d in GENERAL_DOMAIN]  # Table 3
     return study_table(
         "table3",
         "Table 3: zero-shot F1 on the general domain",
@@ -281,323 +278,3 @@ def study_tables(runs: Sequence[Run]) -> list[Table]:
 
 # The averages table: each group's sets count once (the study's tables have no average column,
 # and lm-eval's scored groups average sets, not sentences: sciner_tasks/tasks/README.md).
-AVERAGE_GROUPS = (("Scientific", SCIENTIFIC), ("General-domain", GENERAL_DOMAIN))
-# Where the study reports each setting: (table, its CSV column of a dataset). Tables 1 and 2
-# disagree on two zero-shot values; 0-shot means take Table 1's, the zero-shot table.
-REPORTED_SOURCES = {
-    "0shot": (("table1", "{dataset}_0shot"), ("table3", "{dataset}")),
-    "1shot": (("table1", "{dataset}_1shot"),),
-    "sft": (("table2", "{dataset}_sft"),),
-}
-
-
-@dataclass
-class SetScores:
-    """One row's per-set F1 and F1 stderr (percent) in one setting; sets missing are absent."""
-
-    f1: dict[str, float] = field(default_factory=dict)
-    stderr: dict[str, float] = field(default_factory=dict)
-    subset: set[str] = field(default_factory=set)  # sets evaluated on part of their split only
-
-
-def group_mean(values: Mapping[str, float], datasets: Sequence[str]) -> float | None:
-    """The unweighted mean over `datasets`, None unless every one has a value: a mean over
-    fewer sets is another, easier or harder, benchmark."""
-    if any(d not in values for d in datasets):
-        return None
-    return sum(values[d] for d in datasets) / len(datasets)
-
-
-def group_stderr(stderr: Mapping[str, float], datasets: Sequence[str]) -> float | None:
-    """The standard error of the mean of independent sets, as lm-eval's scored groups compute
-    it: sqrt(sum of the squared errors) / number of sets; None unless every set has one."""
-    if any(d not in stderr for d in datasets):
-        return None
-    return math.sqrt(sum(stderr[d] ** 2 for d in datasets)) / len(datasets)
-
-
-def sets_text(scores: SetScores, datasets: Sequence[str]) -> str:
-    """How many of the group's sets the row has ("3/4"), and how many more were evaluated only
-    on a subset, which do not count ("3/4 (+1 subset)")."""
-    text = f"{sum(d in scores.f1 for d in datasets)}/{len(datasets)}"
-    subset = sum(d in scores.subset for d in datasets)
-    return f"{text} (+{subset} subset)" if subset else text
-
-
-def average_cells(scores: SetScores) -> tuple[Any, ...]:
-    """Mean, its standard error and the sets it has, for each group."""
-    cells: tuple[Any, ...] = ()
-    for _, datasets in AVERAGE_GROUPS:
-        mean = group_mean(scores.f1, datasets)
-        stderr = group_stderr(scores.stderr, datasets) if mean is not None else None
-        cells += (mean, stderr, sets_text(scores, datasets))
-    return cells
-
-
-def mean_differences(ours: SetScores, reported: SetScores) -> tuple[Any, ...]:
-    """Ours - reported of each group's mean, in `average_cells`' places; a difference of
-    standard errors or of set counts would mean nothing."""
-    cells: tuple[Any, ...] = ()
-    for _, datasets in AVERAGE_GROUPS:
-        pair = group_mean(ours.f1, datasets), group_mean(reported.f1, datasets)
-        cells += (None if None in pair else pair[0] - pair[1], None, None)
-    return cells
-
-
-def counts_for(run: Run, setting: str) -> bool:
-    """Whether `run` fills a study-table cell of `setting`: an SFT run only on the set its
-    adapter was trained on (Table 2), not across datasets."""
-    in_domain = run.dataset if setting == "sft" else None
-    return run.setting == setting and run.trained_on == in_domain
-
-
-def our_scores(runs: Sequence[Run]) -> dict[tuple[str, str], SetScores]:
-    """(model, setting) -> its runs' scores. A run on part of a test split (--limit) gives its
-    set no score, only a mention: its F1 is not comparable with a full run's."""
-    found: dict[tuple[str, str], SetScores] = {}
-    for setting in SETTING_NAMES:
-        for run in runs:
-            if not counts_for(run, setting):
-                continue
-            scores = found.setdefault((run.model, setting), SetScores())
-            if run.subset:
-                scores.subset.add(run.dataset)
-            elif run.metrics["f1"] is not None:
-                scores.f1[run.dataset] = percent(run.metrics["f1"])
-                if run.metrics["f1_stderr"] is not None:
-                    scores.stderr[run.dataset] = percent(run.metrics["f1_stderr"])
-    return found
-
-
-def reported_scores() -> dict[tuple[str, str], SetScores]:
-    """(study model, setting) -> the study's per-set F1, in the study's order of models; it
-    reports no standard errors."""
-    found: dict[tuple[str, str], SetScores] = {}
-    for setting, sources in REPORTED_SOURCES.items():
-        for table, pattern in sources:
-            for row in load_reported(table):
-                for dataset in SCIENTIFIC + GENERAL_DOMAIN:
-                    value = row.values.get(pattern.format(dataset=dataset))
-                    if value is not None:
-                        found.setdefault((row.model, setting), SetScores()).f1[dataset] = value
-    return found
-
-
-def study_order() -> list[str]:
-    """The study's models in the order of its tables, each once."""
-    return list(dict.fromkeys(row.model for table in FILES for row in load_reported(table)))
-
-
-def averages_rows(runs: Sequence[Run]) -> list[Row]:
-    """Per study model and setting, its reported row, then our rows of that model and setting
-    and their differences; then our models the study does not have."""
-    ours, reported = our_scores(runs), reported_scores()
-    study_model = {run.model: run.study_model for run in runs}
-    family = {run.model: run.family for run in runs}
-    rows = []
-
-    def our_rows(label: str, setting: str, reference: SetScores | None):
-        start = (label, family[label])
-        cells = average_cells(ours[label, setting])
-        rows.append(Row(OURS, (*start, OURS, SETTING_NAMES[setting], *cells)))
-        deltas = mean_differences(ours[label, setting], reference) if reference is not None else ()
-        if any(d is not None for d in deltas):
-            rows.append(Row(DIFFERENCE, (*start, DIFFERENCE, SETTING_NAMES[setting], *deltas)))
-
-    matched: set[tuple[str, str]] = set()
-    for model in study_order():
-        for setting in SETTING_NAMES:
-            reference = reported.get((model, setting))
-            if reference is not None:
-                cells = (model, reported_families()[model], REPORTED, SETTING_NAMES[setting])
-                rows.append(Row(REPORTED, (*cells, *average_cells(reference))))
-            for label in sorted(m for m, s in ours if s == setting and study_model[m] == model):
-                matched.add((label, setting))
-                our_rows(label, setting, reference)
-    for label in sorted({m for m, _ in ours}):
-        for setting in SETTING_NAMES:
-            if (label, setting) in ours and (label, setting) not in matched:
-                our_rows(label, setting, None)
-    return rows
-
-
-def averages_table(runs: Sequence[Run]) -> Table:
-    headers = ("Model", "Family", "Source", "Setting")
-    for name, _ in AVERAGE_GROUPS:
-        headers += (f"{name} mean F1", f"{name} SE", f"{name} sets")
-    return Table(
-        "averages",
-        "Averages: mean F1 over the scientific and over the general-domain sets",
-        "Unweighted mean of the sets' F1 (%), each set counting once: the four scientific sets "
-        "(SciERC, STEM-ECR, MeasEval, WLPC) and the six general-domain ones (CoNLL-2003, "
-        "CrossNER). A mean is shown only where the row has every set of the group; Sets says "
-        'how many it has, and "+N subset" the sets evaluated on part of a test split only '
-        "(--limit), which do not count. SE: sqrt(sum of the sets' squared F1 stderr) / N, "
-        "where every set has one. SFT: each set's adapter trained on that set. The study "
-        "reports no averages: its means are computed from its per-set F1 (0-shot from Table 1).",
-        headers,
-        tuple(averages_rows(runs)),
-    )
-
-
-def error_page(run: Run) -> str | None:
-    return page_path(run) if run.samples is not None else None
-
-
-# METRICS follow "Prompt", in their order.
-RUN_HEADERS = (
-    "Model",
-    "Family",
-    "Task",
-    "Dataset",
-    "Setting",
-    "Trained on",
-    "Prompt",
-    "F1",
-    "F1 stderr",
-    "Precision",
-    "Recall",
-    "Normalised F1",
-    "Hallucination rate",
-    "Parse failure rate",
-    "F1 unseen",
-    "F1 unseen stderr",
-    "Documents",
-    "Test documents",
-    "Results file",
-)
-
-
-def runs_table(runs: Sequence[Run]) -> Table:
-    rows = []
-    for run in runs:
-        rows.append(
-            Row(
-                OURS,
-                (
-                    run.model,
-                    run.family,
-                    run.task,
-                    run.dataset,
-                    run.setting,
-                    run.trained_on,
-                    run.prompt_format,
-                    *(percent(run.metrics[name]) for name in METRICS),
-                    run.n_samples,
-                    run.n_original,
-                    str(run.results_path),
-                ),
-                error_page(run),
-                intervals=(None,) * RUN_HEADERS.index("F1") + (interval(run),),
-            )
-        )
-    return Table(
-        "runs",
-        "All runs",
-        "Every run read, newest kept where a model, setting and task came twice; rates in %. "
-        "Documents: lm-eval documents evaluated, of the test split's (fewer: --limit). A "
-        "model name links to the run's error page, where its samples were logged.",
-        RUN_HEADERS,
-        tuple(rows),
-    )
-
-
-def per_type_table(runs: Sequence[Run]) -> Table:
-    rows = []
-    for run in runs:
-        if run.samples is None:
-            continue
-        for entity_type, c in run.samples.score.per_type.items():
-            rows.append(
-                Row(
-                    OURS,
-                    (
-                        run.model,
-                        run.setting,
-                        run.task,
-                        entity_type,
-                        c.tp + c.fn,
-                        c.tp + c.fp,
-                        c.tp,
-                        c.fp,
-                        c.fn,
-                        percent(c.precision),
-                        percent(c.recall),
-                        percent(c.f1),
-                    ),
-                )
-            )
-    headers = (
-        "Model",
-        "Setting",
-        "Task",
-        "Type",
-        "Gold",
-        "Predicted",
-        "TP",
-        "FP",
-        "FN",
-        "Precision",
-        "Recall",
-        "F1",
-    )
-    return Table(
-        "per_type",
-        "Per-type F1 (from logged samples)",
-        "Strict counts per entity type, re-scored from the runs' --log_samples files.",
-        headers,
-        tuple(rows),
-    )
-
-
-def errors_table(runs: Sequence[Run]) -> Table:
-    rows = []
-    for run in runs:
-        if run.samples is None:
-            continue
-        s, e = run.samples, run.samples.score.errors
-        rows.append(
-            Row(
-                OURS,
-                (
-                    run.model,
-                    run.setting,
-                    run.task,
-                    s.sentences,
-                    s.generations,
-                    s.failed,
-                    e.correct,
-                    e.wrong_type,
-                    e.wrong_boundary,
-                    e.spurious,
-                    e.missed,
-                    percent(s.score.hallucination_rate),
-                    percent(s.score.f1),
-                ),
-                error_page(run),
-            )
-        )
-    headers = (
-        "Model",
-        "Setting",
-        "Task",
-        "Sentences",
-        "Generations",
-        "Parse failures",
-        "Correct",
-        "Wrong type",
-        "Wrong boundary",
-        "Spurious",
-        "Missed",
-        "Hallucination rate",
-        "F1",
-    )
-    return Table(
-        "errors",
-        "Error classes (from logged samples)",
-        "Predictions are correct, of the wrong type, with wrong boundaries or spurious; missed "
-        "counts gold entities no prediction matched (sciner_tasks.scoring.classify_predictions). "
-        "A model name links to the run's error page: every sentence, its errors marked.",
-        headers,
-        tuple(rows),
-    )

@@ -27,7 +27,7 @@ from leaderboard.error_pages import (
     utf16_offsets,
 )
 from leaderboard.links import page_path
-from leaderboard.tables import errors_table
+from leaderboard.run_tables import errors_table
 from sciner_tasks.scoring import (
     CORRECT,
     SPURIOUS,
