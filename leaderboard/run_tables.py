@@ -72,7 +72,7 @@ def runs_table(runs: Sequence[Run]) -> Table:
     return Table(
         "runs",
         "All runs",
-        "Every run read, newest kept where a model, setting and task came twice; rates in %. "
+        "Every run read, the newest kept where the same run came twice; rates in %. "
         "Documents: lm-eval documents evaluated, of the test split's (fewer: --limit). A "
         "model name links to the run's error page, where its samples were logged.",
         RUN_HEADERS,
