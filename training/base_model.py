@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sciner_tasks.data.schema import first_line
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS, ModelSpec, local_path
 
@@ -67,8 +68,9 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
     return Base(path, None, format_name, trust_remote_code, spec.hub_id)
 
 
-def hub_failure(base: Base, reason: str, registered: bool) -> SystemExit:
+def hub_failure(base: Base, error: BaseException, registered: bool) -> SystemExit:
     """The one line that ends a run whose Hub base cannot be fetched, saying what to do."""
+    reason = first_line(error).rstrip(".")
     # A registered name also brings its format (and adapter): keep the name, bring the cache.
     remedy = (
         "copy its Hugging Face cache (HF_HOME) here"
@@ -79,10 +81,6 @@ def hub_failure(base: Base, reason: str, registered: bool) -> SystemExit:
         f"error: cannot load base {base.path!r} from the Hub: {reason}; download it on a "
         f"machine with network (hf download {base.path}) and {remedy}"
     )
-
-
-def first_line(err: BaseException) -> str:
-    return (str(err).splitlines() or [type(err).__name__])[0].rstrip(".")
 
 
 def probe_hub(base: Base, registered: bool) -> Base:
@@ -101,8 +99,9 @@ def probe_hub(base: Base, registered: bool) -> Base:
         # huggingface_hub's transport errors are not OSErrors and differ across its versions.
         except Exception as err:
             if not all(isinstance(try_to_load_from_cache(r, f), str) for r, f in remote):
-                raise hub_failure(base, first_line(err), registered) from None
-            print(f"note: {repo} is not reachable ({first_line(err)}); loading the cached copy")
+                raise hub_failure(base, err, registered) from None
+            reason = first_line(err).rstrip(".")
+            print(f"note: {repo} is not reachable ({reason}); loading the cached copy")
             return replace(base, local_files_only=True)
     return base
 
@@ -116,7 +115,7 @@ def hub_errors_explained(base: Base, registered: bool) -> Iterator[None]:
     except OSError as err:
         if Path(base.path).exists():
             raise
-        raise hub_failure(base, first_line(err), registered) from None
+        raise hub_failure(base, err, registered) from None
 
 
 def load_tokenizer(base: Base):

@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 from .converters import convert
 from .registry import DATASETS, SPLITS
-from .schema import DataError
+from .schema import DataError, first_line
 from .stats import dataset_stats, format_table
 from .store import PACKAGE_DIR, data_home, locate, read_description, read_jsonl, write_dataset
 from .user_corpus import USER_FORMATS, convert_user
@@ -92,8 +92,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         raise
     # huggingface_hub's and its HTTP client's transport errors share no base class.
     except Exception as err:
-        reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
-        print(f"error: cannot push to {args.repo}: {reason}", file=sys.stderr)
+        print(f"error: cannot push to {args.repo}: {first_line(err)}", file=sys.stderr)
         return 1
     print(f"pushed {', '.join(names)} to https://huggingface.co/datasets/{args.repo}")
     return 0

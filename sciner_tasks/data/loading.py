@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .converters import conll2003_from_hub
 from .registry import CONLL2003_HUB_ID, DATASETS, SPLITS, DatasetSpec
-from .schema import Sentence
+from .schema import Sentence, first_line
 from .store import data_home, locate, read_description, read_jsonl, write_dataset
 
 
@@ -100,7 +100,3 @@ def fetch_conll2003() -> Path:
     directory = data_home() / "conll2003"
     write_dataset(directory, DATASETS["conll2003"], splits, log)
     return directory
-
-
-def first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -16,6 +16,12 @@ class DataError(ValueError):
     """Input data is malformed; the message names the file and line or record."""
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message as one line (its first), for an `error:` line; its type's name
+    when it has no message."""
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 @dataclass(frozen=True, order=True)
 class Entity:
     """A gold entity: `text` is always `sentence.text[start:end]`."""

@@ -15,6 +15,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, EvalPrediction, Trainer, set_seed
 
 from sciner_tasks.data import Sentence, load_spec, load_split
+from sciner_tasks.data.schema import first_line
 
 from .arguments import SpanBaselineArguments
 from .evaluation import Evaluation, decode, score_predictions
@@ -73,7 +74,7 @@ def load_tokenizer(encoder: str) -> Any:
     try:
         tokenizer = AutoTokenizer.from_pretrained(encoder)
     except (OSError, ValueError) as err:  # a folder without a (fast) tokenizer
-        reason = (str(err).splitlines() or [type(err).__name__])[0]
+        reason = first_line(err)
         raise SystemExit(f"error: {encoder}: no encoder tokenizer here ({reason})") from None
     if not tokenizer.is_fast:
         raise SystemExit(f"error: {encoder}: a fast tokenizer (offset mappings) is needed")
