@@ -46,7 +46,8 @@ def random_demonstrations(
     for sentence, own in zip(test, same_text(test, train), strict=True):
         rng = random.Random(f"{seed}:{sentence.id}")
         positions = rng.sample(range(len(train) - len(own)), shots)
-        chosen.append([train[skipping(position, sorted(own))] for position in positions])
+        left_out = sorted(own)
+        chosen.append([train[skipping(position, left_out)] for position in positions])
     return chosen
 
 

@@ -26,8 +26,8 @@ def sft_examples(dataset: str, format_name: str, split: str, limit: int | None =
     return examples
 
 
-def over_length(examples, tokenizer, key: str, limit: int, chat: bool) -> int:
-    """How many examples have a prompt (or answer) longer than the study's limit."""
+def token_lengths(examples, tokenizer, key: str, chat: bool) -> list[int]:
+    """The token count of each example's prompt (or answer), as TRL will tokenise it."""
 
     def length(value) -> int:
         if chat:
@@ -38,16 +38,19 @@ def over_length(examples, tokenizer, key: str, limit: int, chat: bool) -> int:
             )
         return len(tokenizer(value, add_special_tokens=False)["input_ids"])
 
-    return sum(length(e[key]) > limit for e in examples)
+    return [length(e[key]) for e in examples]
 
 
 def report_over_length(train, tokenizer, script_args, training_args, chat: bool) -> None:
+    """Count the examples over the study's limits; refuse lengths that would cut every answer
+    away. Each prompt and answer is tokenised once."""
+    lengths = {key: token_lengths(train, tokenizer, key, chat) for key in ("prompt", "completion")}
     limits = (
         ("prompt", script_args.max_source_length),
         ("completion", script_args.max_target_length),
     )
     for key, limit in limits:
-        longer = over_length(train, tokenizer, key, limit, chat)
+        longer = sum(length > limit for length in lengths[key])
         if longer:
             action = (
                 f"cut at {training_args.max_length} tokens in all"
@@ -58,7 +61,7 @@ def report_over_length(train, tokenizer, script_args, training_args, chat: bool)
     # Sequences are cut at their end unless --truncation_mode keep_end keeps the answer.
     cut = training_args.max_length
     keeps_start = getattr(training_args, "truncation_mode", "keep_start") != "keep_end"
-    if cut and keeps_start and over_length(train, tokenizer, "prompt", cut - 1, chat) == len(train):
+    if cut and keeps_start and all(length >= cut for length in lengths["prompt"]):
         raise SystemExit(
             f"error: every training prompt fills the {cut} tokens of a sequence "
             "(--max_source_length + --max_target_length), so no answer token would be trained "
