@@ -1,7 +1,7 @@
 """What building a task's documents costs: the 1-shot samplers and the per-process split cache.
 
-Three comparisons, each on whole splits, the sides alternated (A B A B ...) with --repeats
-rounds, reported as median, min and max seconds:
+Three comparisons, each on whole splits, the sides alternated (bench/timing.py: A B, then
+B A, ...) with --repeats rounds, reported as median, min and max seconds:
 
 1. The samplers alone for a dataset's test split: kNN (`knn_demonstrations`), random
    (`random_demonstrations`) and the plain kNN definition (postings, a full sort per test
@@ -22,8 +22,6 @@ import argparse
 import json
 import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sciner_tasks.data import load_split, loading
@@ -36,26 +34,7 @@ from sciner_tasks.prompting import build_docs
 # sentence: the sampler as it was before it was vectorised).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_demonstrations import plain_knn  # noqa: E402
-
-
-def alternate(sides: dict[str, Callable[[], object]], repeats: int) -> tuple[dict, dict]:
-    """Each side run once per round, in turn; seconds per side and each side's last output."""
-    seconds: dict[str, list[float]] = {name: [] for name in sides}
-    outputs = {}
-    for _ in range(repeats):
-        for name, run in sides.items():
-            start = time.perf_counter()
-            outputs[name] = run()
-            seconds[name].append(time.perf_counter() - start)
-    return seconds, outputs
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 4),
-        "min": round(min(values), 4),
-        "max": round(max(values), 4),
-    }
+from timing import alternate, summary  # noqa: E402
 
 
 def all_task_docs(dataset: str) -> list[list[dict]]:
@@ -95,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         args.repeats,
     )
-    same = sum(a == b for a, b in zip(outputs["knn"], outputs["plain_knn"], strict=True))
+    same = sum(a == b for a, b in zip(outputs["knn"][-1], outputs["plain_knn"][-1], strict=True))
     samplers = {name: summary(values) for name, values in seconds.items()}
     ratio = statistics.median(seconds["knn"]) / statistics.median(seconds["random"])
     speedup = statistics.median(seconds["plain_knn"]) / statistics.median(seconds["knn"])
@@ -134,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             / statistics.median(cache_seconds["cached"]),
             2,
         ),
-        "documents_equal": cache_outputs["cached"] == cache_outputs["uncached"],
+        "documents_equal": cache_outputs["cached"][-1] == cache_outputs["uncached"][-1],
     }
     print(json.dumps(report, indent=2))
     if args.out:

@@ -1,12 +1,15 @@
 """Training throughput of padding-free batches against plain padded batches, same data.
 
-Prepares `training.sft` twice with the same examples, seed and steps, once with
-`--padding_free true` and once with `--padding_free false`, trains both in this process, and
-reports training tokens per second (TRL's `num_tokens`: tokens that are not padding) and the
-per-step losses side by side. The losses should agree: padding-free batching changes the
-batch layout, not what is computed.
+Prepares `training.sft` with the same examples, seed and steps, once with
+`--padding_free true` and once with `--padding_free false`, and trains both in this process,
+the sides alternated over --repeats rounds (bench/timing.py). It reports training tokens per
+second (TRL's `num_tokens`: tokens that are not padding; the median, min and max of the
+rounds), the per-step losses side by side (they should agree: padding-free batching changes
+the batch layout, not what is computed), and the ceiling of the speed-up: the positions the
+padded batches hold over the tokens in them (what padding-free saves at most, if a step's cost
+were proportional to its positions).
 
-    python bench/sft_padding_free.py --steps 20 --batch-size 8
+    python bench/sft_padding_free.py --steps 6 --batch-size 8 --repeats 3
     python bench/sft_padding_free.py --base /path/to/model   # on a GPU: bf16, as TRL trains there
 """
 
@@ -14,8 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import tempfile
 from pathlib import Path
+
+from timing import summary
 
 from training.sft import make_parser, prepare
 
@@ -48,6 +54,7 @@ def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: s
         )
         run = prepare(*args)
         output = run.trainer.train()
+        positions = batch_positions(run.trainer, steps)
     history = run.trainer.state.log_history
     losses = [entry["loss"] for entry in history if "loss" in entry]
     tokens = max(entry.get("num_tokens", 0) for entry in history)
@@ -56,9 +63,16 @@ def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: s
         "padding_free": padding_free,
         "train_s": round(seconds, 1),
         "tokens": int(tokens),
+        "positions": positions,
         "tokens_per_s": round(tokens / seconds, 1),
         "losses": losses,
     }
+
+
+def batch_positions(trainer, steps: int) -> int:
+    """The positions (tokens and padding) of the first `steps` batches the trainer makes."""
+    batches = iter(trainer.get_train_dataloader())
+    return sum(next(batches)["input_ids"].numel() for _ in range(steps))
 
 
 def device_name() -> str:
@@ -69,7 +83,8 @@ def device_name() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--dataset", default="scierc")
     parser.add_argument("--base", default="smollm2", help="registry name or local folder")
@@ -77,24 +92,37 @@ def main() -> None:
     args = parser.parse_args()
     # Warm-up (discarded): the first run in a process pays for kernel and allocator set-up.
     train(True, 2, args.batch_size, args.dataset, args.base)
-    padded = train(False, args.steps, args.batch_size, args.dataset, args.base)
-    free = train(True, args.steps, args.batch_size, args.dataset, args.base)
+    runs: dict[bool, list[dict]] = {False: [], True: []}
+    for round_index in range(args.repeats):  # padded first in even rounds, last in odd ones
+        for padding_free in (False, True) if round_index % 2 == 0 else (True, False):
+            runs[padding_free].append(
+                train(padding_free, args.steps, args.batch_size, args.dataset, args.base)
+            )
+    padded, free = runs[False][0], runs[True][0]
     gap = max(abs(a - b) for a, b in zip(padded["losses"], free["losses"], strict=True))
-    summary = {
+    speed = {side: [r["tokens_per_s"] for r in runs[side]] for side in runs}
+    report = {
         "base": args.base,
         "device": device_name(),
         "dataset": args.dataset,
         "steps": args.steps,
         "batch_size": args.batch_size,
-        "padded": padded,
-        "padding_free": free,
-        "speedup_tokens_per_s": round(free["tokens_per_s"] / padded["tokens_per_s"], 2),
+        "repeats": args.repeats,
+        "padded_tokens_per_s": summary(speed[False], 1),
+        "padding_free_tokens_per_s": summary(speed[True], 1),
+        "speedup_tokens_per_s": round(
+            statistics.median(speed[True]) / statistics.median(speed[False]), 3
+        ),
+        "ceiling_positions_over_tokens": round(padded["positions"] / padded["tokens"], 3),
         "max_abs_loss_difference": round(gap, 4),
+        "padded": runs[False],
+        "padding_free": runs[True],
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "cpu" if summary["device"] == "cpu" else "cuda"
-    (args.out / f"sft_padding_free_{suffix}.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in summary.items() if k not in ("padded", "padding_free")}))
+    suffix = "cpu" if report["device"] == "cpu" else "cuda"
+    path = args.out / f"sft_padding_free_{suffix}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in report.items() if k not in ("padded", "padding_free")}))
     print("losses padded:      ", [round(x, 3) for x in padded["losses"]])
     print("losses padding-free:", [round(x, 3) for x in free["losses"]])
 
