@@ -23,12 +23,13 @@ from pathlib import Path
 
 from timing import summary
 
-from training.sft import make_parser, prepare
+from training.sft import make_parser, parse_arguments, prepare
 
 
 def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: str) -> dict:
     with tempfile.TemporaryDirectory() as out:
-        args = make_parser().parse_args_and_config(
+        args = parse_arguments(
+            make_parser(),
             [
                 "--base",
                 base,
@@ -50,7 +51,7 @@ def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: s
                 "0",
                 "--padding_free",
                 str(padding_free).lower(),
-            ]
+            ],
         )
         run = prepare(*args)
         output = run.trainer.train()

@@ -225,13 +225,13 @@ def describe(
         return dataset, "sft", SPAN_FORMAT, baseline_identity(model.name)
     if task not in TASKS:
         return None
-    dataset, regime, prompt_format = TASKS[task]
+    dataset, regime, format_name = TASKS[task]
     # A 0-shot task draws no demonstration, whatever sampler its run was given.
     shots = f"{REGIMES[regime]}-shot {drawn}" if REGIMES[regime] and drawn else None
-    identity = identify(model.name, model.adapter, prompt_format, shots, decoding)
+    identity = identify(model.name, model.adapter, format_name, shots, decoding)
     if identity.adapter is None:
-        return dataset, regime, prompt_format, identity
-    return dataset, "sft" if regime == "0shot" else f"sft_{regime}", prompt_format, identity
+        return dataset, regime, format_name, identity
+    return dataset, "sft" if regime == "0shot" else f"sft_{regime}", format_name, identity
 
 
 def parse_results(
@@ -261,7 +261,7 @@ def parse_results(
             if described is None:
                 entry_problems.add(f"task {task!r} is not a sciner task; skipped")
                 continue
-            dataset, setting, prompt_format, identity = described
+            dataset, setting, format_name, identity = described
             task_counts = mapping(counts.get(task))
             trained_on = adapter_trained_on if identity.adapter else None
             if model.baseline:
@@ -274,7 +274,7 @@ def parse_results(
                     task=task,
                     dataset=dataset,
                     setting=setting,
-                    prompt_format=prompt_format,
+                    format_name=format_name,
                     trained_on=trained_on,
                     source=model.name,
                     adapter=identity.adapter,

@@ -309,7 +309,7 @@ def header_html(run: Run, hallucinated: int) -> str:
     samples = run.samples
     score, errors = samples.score, samples.score.errors  # errors: a field per counted class
     facts = (
-        f"{run.task} \u00b7 {run.setting} \u00b7 {run.prompt_format} prompt \u00b7 "
+        f"{run.task} \u00b7 {run.setting} \u00b7 {run.format_name} prompt \u00b7 "
         f"F1 {percent(score.f1)} (from the logged samples) \u00b7 {samples.sentences} sentences, "
         f"{samples.generations} generations, {samples.failed} failed to parse \u00b7 "
         f"hallucination rate {percent(score.hallucination_rate)}"

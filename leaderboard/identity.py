@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from sciner_tasks.models import MODELS
+from sciner_tasks.names import GENERAL_FORMAT
 
 from .reference import reported_families
 
@@ -52,7 +53,7 @@ def registry_name(name: str) -> str | None:
 def identify(
     pretrained: str,
     adapter: str | None,
-    prompt_format: str,
+    format_name: str,
     demonstrations: str | None = None,
     decoding: str | None = None,
 ) -> Identity:
@@ -68,9 +69,9 @@ def identify(
     else:
         label = STUDY_NAMES.get(registry) or last_part(MODELS[registry].hub_id)
         study = STUDY_NAMES.get(registry)
-    native = MODELS[registry].format if registry else "general"
-    if prompt_format != native:
-        label, study = f"{label} [{prompt_format} prompt]", None
+    native = MODELS[registry].format_name if registry else GENERAL_FORMAT
+    if format_name != native:
+        label, study = f"{label} [{format_name} prompt]", None
     if demonstrations:
         label, study = f"{label} [{demonstrations}]", None
     if decoding:

@@ -59,7 +59,7 @@ def runs_table(runs: Sequence[Run]) -> Table:
                     run.dataset,
                     run.setting,
                     run.trained_on,
-                    run.prompt_format,
+                    run.format_name,
                     *(percent(run.metrics[name]) for name in METRICS),
                     run.n_samples,
                     run.n_original,

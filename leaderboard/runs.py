@@ -59,7 +59,7 @@ class Run:
     task: str
     dataset: str
     setting: str  # 0shot, 1shot, sft (a fine-tuned model, 0-shot prompt) or sft_1shot
-    prompt_format: str  # sciner_tasks.formats name, or "span" for the span baseline
+    format_name: str  # sciner_tasks.formats name, or "span" for the span baseline
     trained_on: str | None  # dataset a fine-tuned model was trained on, where known
     source: str  # what was loaded: Hub id or folder
     adapter: str | None

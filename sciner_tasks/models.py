@@ -30,7 +30,7 @@ class ModelSpec:
     # The Hub id of the weights, or for an API model the provider's model id.
     hub_id: str
     # The prompt format it was trained with (sciner_tasks.formats); "general" for chat LLMs.
-    format: str
+    format_name: str
     # The model's Hub code must run to load it. `lm_eval_command` passes trust_remote_code=True
     # and warns on stderr; training.sft makes the user opt in (--trust_remote_code true).
     trust_remote_code: bool = False
@@ -52,7 +52,7 @@ class ModelSpec:
         """Run lm-eval with --apply_chat_template: the format renders a user message (`chat`).
         Otherwise it renders the model's own conversation string, which no template may wrap
         again."""
-        return get_format(self.format).chat
+        return get_format(self.format_name).chat
 
 
 MODELS: dict[str, ModelSpec] = {
@@ -212,21 +212,21 @@ def format_tasks(spec: ModelSpec, tasks: list[str] | None) -> list[str]:
     (both regimes) in the model's format. Anything of another format is refused: the model
     would be asked in a protocol it was not trained with."""
     if not tasks:
-        return [f"sciner_{spec.format}"]
+        return [f"sciner_{spec.format_name}"]
     combos = [(d, r) for d in DATASETS for r in REGIMES]
-    known = {task_name(d, r, spec.format) for d, r in combos}
-    known |= {tag for d, r in combos for tag in task_tags(d, r, spec.format)}
-    known.add(shipped_group_name(spec.format))
+    known = {task_name(d, r, spec.format_name) for d, r in combos}
+    known |= {tag for d, r in combos for tag in task_tags(d, r, spec.format_name)}
+    known.add(shipped_group_name(spec.format_name))
     chosen = []
     for item in tasks:
         if item in DATASETS:
-            chosen += [task_name(item, regime, spec.format) for regime in REGIMES]
+            chosen += [task_name(item, regime, spec.format_name) for regime in REGIMES]
         elif item in known:
             chosen.append(item)
         else:
             raise ValueError(
                 f"{item!r} is not a dataset ({', '.join(DATASETS)}) nor a sciner task or tag of "
-                f"the {spec.format} format, the prompt format {spec.name} is evaluated with"
+                f"the {spec.format_name} format, the prompt format {spec.name} is evaluated with"
             )
     return chosen
 
@@ -269,7 +269,7 @@ def lm_eval_command(
     words += ["--tasks", ",".join(format_tasks(spec, tasks))]
     if spec.apply_chat_template:
         words.append("--apply_chat_template")
-    system = get_format(spec.format).system
+    system = get_format(spec.format_name).system
     if system:
         words += ["--system_instruction", shlex.quote(system)]
     if not spec.api:  # the chat API backends send one request at a time (num_concurrent)
@@ -391,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
         extra = f", LoRA on {spec.lora_base}" if spec.lora_base else ""
         extra += f", API ({spec.api})" if spec.api else ""
         remote = ", trust_remote_code" if spec.trust_remote_code else ""
-        print(f"{spec.name:17} {spec.hub_id:40} {spec.format:17} {template}{extra}{remote}")
+        print(f"{spec.name:17} {spec.hub_id:40} {spec.format_name:17} {template}{extra}{remote}")
     return 0
 
 

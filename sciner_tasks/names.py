@@ -53,6 +53,12 @@ def task_name(dataset: str, regime: str, format_name: str) -> str:
     return f"sciner_{dataset}_{regime}{suffix}"
 
 
+def task_yaml(dataset: str, regime: str, format_name: str) -> Path:
+    """A task's generated YAML, in its prompt format's folder (as bbh keeps each variant in its
+    own)."""
+    return TASKS_DIR / format_name / f"{task_name(dataset, regime, format_name)}.yaml"
+
+
 # Every task name the generator writes -> (dataset, regime, prompt format): the one inverse of
 # `task_name`, so task names are parsed by lookup and cannot drift from the generator.
 TASKS = {task_name(d, r, f): (d, r, f) for d in DATASETS for r in REGIMES for f in FORMATS}

@@ -78,7 +78,7 @@ def task_generation_kwargs() -> dict[str, tuple[str, dict]]:
     (its __post_init__ normalises them). The leaf YAMLs carry generation_kwargs themselves and
     no !function tag, so plain yaml reads them without importing the harness."""
     tasks = {}
-    for path in sorted(TASKS_DIR.glob("sciner_*.yaml")):
+    for path in sorted(TASKS_DIR.glob("*/sciner_*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         config = TaskConfig(
             task=raw["task"],

@@ -20,7 +20,7 @@ from sciner_tasks.decoding import (
     vllm_decoding,
 )
 from sciner_tasks.models import MODELS
-from sciner_tasks.names import TASKS_DIR
+from sciner_tasks.names import TASKS_DIR, task_yaml
 
 pytest.importorskip("lm_eval")
 pytest.importorskip("transformers")
@@ -69,8 +69,7 @@ HOSTILE = {
 
 def first_task_kwargs(format_name: str) -> dict:
     """generation_kwargs of the format's SciERC 0-shot task, as its YAML writes them."""
-    suffix = "" if format_name == "general" else f"_{format_name}"
-    path = TASKS_DIR / f"sciner_scierc_0shot{suffix}.yaml"
+    path = task_yaml("scierc", "0shot", format_name)
     return yaml.safe_load(path.read_text(encoding="utf-8"))["generation_kwargs"]
 
 
@@ -81,7 +80,7 @@ def test_hostile_sets_every_greedy_setting():
 @pytest.mark.parametrize("name", LOCAL)
 @pytest.mark.parametrize("published", [BAICHUAN2_CHAT, HOSTILE], ids=["baichuan2", "hostile"])
 def test_hf_and_vllm_decode_alike_from_the_pinned_folder(name, published):
-    kwargs = first_task_kwargs(MODELS[name].format)
+    kwargs = first_task_kwargs(MODELS[name].format_name)
     vllm = vllm_decoding(kwargs)
     assert vllm["greedy"] and vllm["new_tokens"] == kwargs["max_gen_toks"]
     assert hf_decoding(pinned_generation_config(published), kwargs) == vllm
@@ -91,7 +90,7 @@ def test_without_the_pin_hf_would_decode_otherwise():
     """What the pin prevents, for the study's Baichuan2 row: 2048 new tokens instead of the
     task's budget. repetition_penalty 1.05 is pinned to 1.0 in the task, so only the budget
     differs; from HOSTILE, every setting the task leaves unset."""
-    kwargs = first_task_kwargs(MODELS["baichuan2-7b"].format)
+    kwargs = first_task_kwargs(MODELS["baichuan2-7b"].format_name)
     hf, vllm = hf_decoding(BAICHUAN2_CHAT, kwargs), vllm_decoding(kwargs)
     assert {k for k in hf if hf[k] != vllm[k]} == {"new_tokens"}
     assert (hf["new_tokens"], vllm["new_tokens"]) == (2048, kwargs["max_gen_toks"])

@@ -428,7 +428,7 @@ def test_the_span_baselines_own_output_is_read(tmp_path):
     )
     results.write_results(results.open_tracker(args), args, test, extra={}, n_original=551)
     (run,) = quietly(collect, [tmp_path]).runs
-    assert (run.model, run.setting, run.trained_on, run.prompt_format) == (
+    assert (run.model, run.setting, run.trained_on, run.format_name) == (
         "BERT-base",
         "sft",
         "scierc",
@@ -806,7 +806,7 @@ def test_committed_results_build_cleanly_and_match_the_readme():
         line = demo[demo.index(row) :].splitlines()[0]
         for metric in ("f1", "precision", "recall"):
             assert f"{100 * run.metrics[metric]:.2f}" in line, (metric, line)
-    baseline = next(r for r in collection.runs if r.prompt_format == "span")
+    baseline = next(r for r in collection.runs if r.format_name == "span")
     assert f"**{100 * baseline.metrics['f1']:.2f}**" in readme
 
 

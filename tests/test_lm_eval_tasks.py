@@ -31,6 +31,7 @@ from sciner_tasks.names import (
     shipped_group_name,
     task_name,
     task_tags,
+    task_yaml,
 )
 
 lm_eval = pytest.importorskip("lm_eval")
@@ -67,12 +68,12 @@ def test_generated_files_are_up_to_date(tmp_path):
         check=True,
         capture_output=True,
     )
-    for path in sorted(tmp_path.iterdir()):
-        committed = TASKS_DIR / path.name
+    for path in sorted(tmp_path.rglob("*.yaml")):
+        committed = TASKS_DIR / path.relative_to(tmp_path)
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
-            f"{path.name} is stale: run python sciner_tasks/tasks/_generate_configs.py"
+            f"{committed} is stale: run python sciner_tasks/tasks/_generate_configs.py"
         )
-    committed = {p.stem for p in TASKS_DIR.glob("*.yaml")}
+    committed = {p.stem for p in TASKS_DIR.rglob("*.yaml")}
     assert {n for n in committed if not n.startswith("_")} == ALL_TASKS
     assert {n.removeprefix("_") for n in committed if n.startswith("_")} == (
         UMBRELLAS | SCORED_GROUPS | {shipped_group_name(f) for f in FORMATS}
@@ -257,7 +258,7 @@ def test_generation_settings_are_the_familys_own():
     (anything else would be sent to an OpenAI-style API as is)."""
     import yaml
 
-    for path in TASKS_DIR.glob("sciner_*.yaml"):
+    for path in TASKS_DIR.glob("*/sciner_*.yaml"):
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
         fmt = FORMATS[config["dataset_kwargs"]["sciner_format"]]
         gen = config["generation_kwargs"]
@@ -267,12 +268,12 @@ def test_generation_settings_are_the_familys_own():
             assert gen["max_gen_toks"] == fmt.max_gen_toks
         extra = set(gen) - {"until", "do_sample", "temperature", "max_gen_toks"}
         assert {k: gen[k] for k in extra} == dict(fmt.generation), path.name
-        upstream = config["include"] == "_sciner_upstream_template_yaml"
+        upstream = config["include"] == "../_sciner_upstream_template_yaml"
         assert upstream == fmt.has_upstream_scorer, path.name
     budgets = {
-        f: yaml.safe_load((TASKS_DIR / f"{task_name('wlpc', '0shot', f)}.yaml").read_text())[
-            "generation_kwargs"
-        ]["max_gen_toks"]
+        f: yaml.safe_load(task_yaml("wlpc", "0shot", f).read_text())["generation_kwargs"][
+            "max_gen_toks"
+        ]
         for f in FORMATS
     }
     assert budgets == {

@@ -37,10 +37,10 @@ def test_every_local_model_gets_a_command_lm_eval_accepts(name, backend):
     args = parsed(lm_eval_command(name, backend=backend))
     assert args.model == backend
     tasks = args.tasks if isinstance(args.tasks, str) else ",".join(args.tasks)
-    assert tasks == f"sciner_{spec.format}"
+    assert tasks == f"sciner_{spec.format_name}"
     assert bool(getattr(args, "apply_chat_template", False)) == spec.apply_chat_template
     assert getattr(args, "system_instruction", None) == (
-        "You are a helpful assistant." if spec.format == "general" else None
+        "You are a helpful assistant." if spec.format_name == "general" else None
     )
     assert args.log_samples
     given = model_args(args)

@@ -313,13 +313,15 @@ def test_resume_refuses_the_checkpoints_of_another_run(tmp_path, capsys):
     checkpoints = pytest.importorskip("training.checkpoints", reason="the train extra")
     from types import SimpleNamespace
 
-    from training.sft import StudyModelConfig
+    from training.sft import make_parser, parse_arguments
+
+    lora = parse_arguments(make_parser(), [])[2]  # the study's LoRA
 
     def record(dataset: str, learning_rate: float = 3e-4) -> dict:
-        base = SimpleNamespace(path="/models/smollm2", adapter=None, format="general")
+        base = SimpleNamespace(path="/models/smollm2", adapter=None, format_name="general")
         script = SimpleNamespace(max_train_examples=None)
         training = SimpleNamespace(learning_rate=learning_rate, seed=42, max_length=912)
-        return checkpoints.run_record(base, dataset, script, training, StudyModelConfig())
+        return checkpoints.run_record(base, dataset, script, training, lora)
 
     out = str(tmp_path / "run")
     with pytest.raises(SystemExit, match="sciner_run.json is missing"):

@@ -22,7 +22,7 @@ from sciner_tasks.prompting import build_docs
 from training.base_model import resolve_base
 from training.card import model_card, task_metrics
 from training.examples import sft_examples
-from training.sft import main, make_parser, translate_push_flag
+from training.sft import main, make_parser, parse_arguments, translate_push_flag
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = [
@@ -42,7 +42,7 @@ ENV = dict(os.environ, HF_HUB_OFFLINE="1", HF_DATASETS_OFFLINE="1", TOKENIZERS_P
 
 def sft(args: list[str]) -> None:
     """`python -m training.sft ARGS`, in this process."""
-    main(*make_parser().parse_args_and_config(args))
+    main(*parse_arguments(make_parser(), args))
 
 
 @pytest.mark.parametrize("format_name", sorted(FORMATS))
@@ -226,7 +226,7 @@ def test_model_card_names_the_hub_base_and_the_schedule_that_ran():
         base_hub_id=iepile.hub_id,
         merged_adapter=iepile.adapter,
         dataset=DATASETS["scierc"],
-        format_name=iepile.format,
+        format_name=iepile.format_name,
         n_train=1861,
         sft_args=SimpleNamespace(
             learning_rate=3e-4,
@@ -339,3 +339,17 @@ def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
     assert steps_logged[0] == 1 and steps_logged[-1] == 4
     # The resumed run trained only the steps after its checkpoint.
     assert log.count("'loss'") == 4 - saved
+
+
+def test_help_lists_our_arguments_and_the_study_defaults_without_importing_trl():
+    code = (
+        "import sys, training.sft as sft; text = sft.short_help(); "
+        "print(sorted({'trl', 'torch', 'peft'} & set(sys.modules))); print(text)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.splitlines()[0] == "[]"
+    assert "--base BASE" in out and "--max_train_examples" in out
+    assert "--lora_r 16" in out and "--lora_target_modules all-linear" in out
+    assert "--help-all" in out

@@ -20,7 +20,7 @@ from test_sft import SHORT
 from sciner_tasks.data import load_split
 from sciner_tasks.data.registry import DatasetSpec
 from sciner_tasks.data.store import write_dataset
-from training.sft import main, make_parser
+from training.sft import main, make_parser, parse_arguments
 
 # `refusal` runs the module as __main__ again, as `python -m` does; runpy warns that it is loaded.
 pytestmark = pytest.mark.filterwarnings("ignore:'training.sft' found in sys.modules")
@@ -46,7 +46,7 @@ SAVE_EACH_STEP = ["--save_strategy", "steps", "--save_steps", "1"]
 
 
 def sft(args: list[str]) -> None:
-    main(*make_parser().parse_args_and_config(args))
+    main(*parse_arguments(make_parser(), args))
 
 
 class RecordingHub:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sciner_tasks.data.schema import first_line
 from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS, ModelSpec, local_path
+from sciner_tasks.names import GENERAL_FORMAT
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class Base:
 
     path: str
     adapter: str | None
-    format: str
+    format_name: str
     trust_remote_code: bool
     # The Hub id `path` stands for (the card's base_model); for the embedded SmolLM2 that is
     # the model whose 4-bit GGUF `path` holds. None for a local folder.
@@ -47,7 +48,7 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
                 "a local folder or a Hub id (ORG/NAME)"
             )
         hub_id = None if Path(base).exists() else base
-        format_name = format_name or "general"
+        format_name = format_name or GENERAL_FORMAT
         check_format(format_name)
         return Base(base, None, format_name, trust_remote_code, hub_id)
     if spec.api:

@@ -92,7 +92,7 @@ LORA_SETTINGS = ("lora_r", "lora_alpha", "lora_dropout", "lora_target_modules", 
 def run_record(base, dataset: str, script_args, training_args, model_args) -> dict:
     """What defines a training run (`base` a base_model.Base): a resumed checkpoint must come
     from the same."""
-    record = {"base": base.path, "base_adapter": base.adapter, "format": base.format}
+    record = {"base": base.path, "base_adapter": base.adapter, "format": base.format_name}
     record["dataset"] = dataset
     record["max_train_examples"] = script_args.max_train_examples
     record |= {name: getattr(training_args, name, None) for name in TRAINING_SETTINGS}

@@ -4,9 +4,10 @@
     python -m training.sft --config training/recipes/smollm2_scierc_cpu.yaml   # CPU demo
     accelerate launch -m training.sft --base llama3.1-8b --dataset wlpc --push-to-hub ORG/NAME
 
-Laid out like TRL's own `trl/scripts/sft.py`: the argument dataclasses (ours, SFTConfig and
-ModelConfig with the study's defaults; any of them may come from a YAML `--config`), the
-parser, then `main(script_args, training_args, model_args)`: load, train, save, push.
+Laid out like TRL's own `trl/scripts/sft.py`: our arguments (a dataclass) beside TRL's
+SFTConfig and ModelConfig (any of them may come from a YAML `--config`), the parser, then
+`main(script_args, training_args, model_args)`: load, train, save, push. Heavy libraries are
+imported where they are used, so `--help` is instant (`--help-all` lists TRL's options too).
 Defaults are the study's: LoRA rank 16, alpha 32, dropout 0.05, learning rate 5e-5, 10
 epochs, batch size 2, prompts up to 400 and answers up to 512 tokens. Training examples are
 the lm-eval documents of the dataset's train split (sciner_tasks.prompting.build_docs), so a
@@ -22,9 +23,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from huggingface_hub import ModelCard
-from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
+from typing import TYPE_CHECKING
 
 from sciner_tasks.data import DatasetSpec, load_spec
 from sciner_tasks.formats import get_format
@@ -39,9 +38,13 @@ from .base_model import (
     resolve_base,
     supports_padding_free,
 )
-from .card import model_card
-from .checkpoints import check_same_run, resume_checkpoint, run_record, write_run_record
 from .examples import report_over_length, sft_examples
+
+# TRL, transformers and torch take seconds to import: they are imported where they are used,
+# so that `--help` (which lists our arguments and the study's defaults) answers at once.
+if TYPE_CHECKING:
+    from huggingface_hub import ModelCard
+    from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser
 
 # ------------------------------------------------------------------------------- arguments
 
@@ -67,38 +70,32 @@ class SciNERArguments:
     )
 
 
+# The study's settings where they differ from TRL's defaults: set as the parser's defaults, so
+# a `--config` recipe and the command line override them, as they override TRL's own.
+STUDY_TRAINING_DEFAULTS = {
+    "output_dir": None,  # runs/sft/<base>-<dataset> (prepare)
+    "learning_rate": 5e-5,
+    "num_train_epochs": 10,
+    "per_device_train_batch_size": 2,
+    "logging_steps": 10,
+    "save_strategy": "epoch",
+    # Padding-free batches (sequences concatenated, attention kept apart by position ids):
+    # no compute on padding. Turned off for models whose code is not transformers' own.
+    "padding_free": True,
+}
+STUDY_LORA_DEFAULTS = {
+    "use_peft": True,
+    "lora_r": 16,
+    "lora_alpha": 32,
+    "lora_dropout": 0.05,
+    "lora_target_modules": ["all-linear"],
+}
+
+
 def bf16_available() -> bool:
     import torch
 
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-
-
-@dataclass
-class StudySFTConfig(SFTConfig):
-    """SFTConfig with the study's defaults."""
-
-    output_dir: str | None = None
-    learning_rate: float = 5e-5
-    num_train_epochs: float = 10
-    per_device_train_batch_size: int = 2
-    logging_steps: float = 10
-    save_strategy: str = "epoch"
-    # Padding-free batches (sequences concatenated, attention kept apart by position ids):
-    # no compute on padding. Turned off for models whose code is not transformers' own.
-    padding_free: bool = True
-    # bf16 where the hardware has it; TRL's default (always bf16) refuses to run on a CPU.
-    bf16: bool | None = bf16_available()
-
-
-@dataclass
-class StudyModelConfig(ModelConfig):
-    """ModelConfig with the study's LoRA."""
-
-    use_peft: bool = True
-    lora_r: int = 16
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    lora_target_modules: list[str] | None = field(default_factory=lambda: ["all-linear"])
 
 
 # ---------------------------------------------------------------------------------- parser
@@ -144,28 +141,54 @@ def check_arguments(script_args: SciNERArguments) -> None:
         raise MissingInput(f"--lm_eval_results {results}: no such file")
 
 
-class SciNERParser(TrlParser):
-    """TrlParser that also takes `--push-to-hub ORG/NAME` and refuses bad arguments before
-    anything is loaded."""
+def parse_arguments(
+    parser: TrlParser, args: list[str] | None = None
+) -> tuple[SciNERArguments, SFTConfig, ModelConfig]:
+    """TRL's parsing, with `--push-to-hub ORG/NAME` and bad arguments refused before anything
+    is loaded."""
+    args = translate_push_flag(sys.argv[1:] if args is None else list(args))
+    check_config_file(args)
+    script_args, training_args, model_args = parser.parse_args_and_config(args)
+    check_arguments(script_args)
+    return script_args, training_args, model_args
 
-    def parse_args_and_config(self, args=None, **kwargs):
-        args = translate_push_flag(sys.argv[1:] if args is None else list(args))
-        check_config_file(args)
-        script_args, training_args, model_args = super().parse_args_and_config(args, **kwargs)
-        check_arguments(script_args)
-        return script_args, training_args, model_args
+
+def make_parser() -> TrlParser:
+    """TRL's parser of our arguments, SFTConfig and ModelConfig, with the study's defaults."""
+    from trl import ModelConfig, SFTConfig, TrlParser
+
+    parser = TrlParser((SciNERArguments, SFTConfig, ModelConfig))
+    # bf16 where the hardware has it; TRL's default (always bf16) refuses to run on a CPU.
+    parser.set_defaults(**STUDY_TRAINING_DEFAULTS, **STUDY_LORA_DEFAULTS, bf16=bf16_available())
+    return parser
 
 
-def make_parser() -> SciNERParser:
-    return SciNERParser((SciNERArguments, StudySFTConfig, StudyModelConfig))
+def short_help() -> str:
+    """`--help`: our arguments and the study's defaults, without importing TRL."""
+    from transformers import HfArgumentParser
+
+    defaults = {**STUDY_TRAINING_DEFAULTS, **STUDY_LORA_DEFAULTS, "bf16": "where CUDA has it"}
+    defaults["output_dir"] = "runs/sft/<base>-<dataset>"
+    parser = HfArgumentParser(
+        SciNERArguments,
+        prog="python -m training.sft",
+        description=__doc__.split("\n\n")[0],
+        epilog="Every option of TRL's SFTConfig and ModelConfig is accepted too (--config YAML, "
+        "--help-all lists them). The study's defaults, where they differ from TRL's: "
+        + ", ".join(f"--{name} {cli_value(value)}" for name, value in defaults.items())
+        + ".",
+    )
+    return parser.format_help()
+
+
+def cli_value(value) -> str:
+    return " ".join(value) if isinstance(value, list) else str(value)
 
 
 # ------------------------------------------------------------------------------------ main
 
 
-def main(
-    script_args: SciNERArguments, training_args: StudySFTConfig, model_args: StudyModelConfig
-) -> None:
+def main(script_args: SciNERArguments, training_args: SFTConfig, model_args: ModelConfig) -> None:
     run = prepare(script_args, training_args, model_args)
 
     # Train the model
@@ -196,9 +219,14 @@ class TrainingRun:
 
 
 def prepare(
-    script_args: SciNERArguments, training_args: StudySFTConfig, model_args: StudyModelConfig
+    script_args: SciNERArguments, training_args: SFTConfig, model_args: ModelConfig
 ) -> TrainingRun:
     """Everything before training: the base, the data and the SFT trainer."""
+    import datasets
+    from trl import SFTTrainer, get_peft_config
+
+    from .checkpoints import check_same_run, resume_checkpoint, run_record, write_run_record
+
     base = resolve_base(script_args.base, script_args.format, training_args.trust_remote_code)
     spec = dataset_spec(script_args.dataset)
     default_dir = f"runs/sft/{Path(script_args.base).name}-{spec.name}"
@@ -221,19 +249,19 @@ def prepare(
 
     # Load the dataset: the lm-eval documents of the train and dev splits
     limit = script_args.max_train_examples
-    train = split_examples(script_args.dataset, base.format, "train", limit)
+    train = split_examples(script_args.dataset, base.format_name, "train", limit)
     evaluates = training_args.eval_strategy != "no"
-    dev = split_examples(script_args.dataset, base.format, "dev", limit) if evaluates else []
+    dev = split_examples(script_args.dataset, base.format_name, "dev", limit) if evaluates else []
 
     # Load the model
     with hub_errors_explained(base, registered):
         model = load_model(base, model_args)
     choose_batching(training_args, model)
-    report_over_length(train, tokenizer, script_args, training_args, get_format(base.format).chat)
+    report_over_length(
+        train, tokenizer, script_args, training_args, get_format(base.format_name).chat
+    )
 
     # Initialize the SFT trainer
-    import datasets
-
     trainer = SFTTrainer(
         model=model,
         args=training_args,
@@ -256,7 +284,7 @@ def dataset_spec(name: str) -> DatasetSpec:
         raise MissingInput(str(err)) from None
 
 
-def take_push_settings(training_args: StudySFTConfig) -> tuple[str | None, str | None]:
+def take_push_settings(training_args: SFTConfig) -> tuple[str | None, str | None]:
     """(repo, token) of the push, taken out of the Trainer's arguments. We push ourselves (main
     process only, with our model card), not the Trainer; and Trainer pickles its arguments
     into training_args.bin in the output folder (which we push) and in every checkpoint: the
@@ -268,7 +296,7 @@ def take_push_settings(training_args: StudySFTConfig) -> tuple[str | None, str |
 
 
 def check_chat_template(base: Base, tokenizer) -> None:
-    prompt_format = get_format(base.format)
+    prompt_format = get_format(base.format_name)
     if prompt_format.chat and not tokenizer.chat_template:
         raise SystemExit(
             f"error: the {prompt_format.name} format needs a chat template and {base.path} has "
@@ -288,7 +316,7 @@ def split_examples(dataset: str, format_name: str, split: str, limit: int | None
     return examples
 
 
-def choose_batching(training_args: StudySFTConfig, model) -> None:
+def choose_batching(training_args: SFTConfig, model) -> None:
     """Padding-free batches where the model supports them, padded ones otherwise."""
     if training_args.padding_free and not supports_padding_free(model):
         print(f"note: {type(model).__name__} is not a transformers model: padded batches")
@@ -327,6 +355,8 @@ def name_base(adapter_config: Path, hub_id: str) -> None:
 
 
 def card(run: TrainingRun) -> ModelCard:
+    from .card import model_card
+
     results_file = run.script_args.lm_eval_results
     base_name = run.script_args.base
     registered = base_name in MODELS
@@ -337,7 +367,7 @@ def card(run: TrainingRun) -> ModelCard:
         base_hub_id=run.base.hub_id,
         merged_adapter=run.base.adapter,
         dataset=run.spec,
-        format_name=run.base.format,
+        format_name=run.base.format_name,
         n_train=run.n_train,
         sft_args=run.trainer.args,
         model_args=run.model_args,
@@ -359,10 +389,14 @@ def push(run: TrainingRun) -> None:
 
 
 if __name__ == "__main__":
-    parser = make_parser()
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(short_help(), end="")
+        raise SystemExit(0)
+    if "--help-all" in sys.argv[1:]:
+        make_parser().print_help()
+        raise SystemExit(0)
     try:
-        script_args, training_args, model_args = parser.parse_args_and_config()
-        main(script_args, training_args, model_args)
+        main(*parse_arguments(make_parser()))
     # A missing input ends in one `error:` line, not a traceback (every other refusal is a
     # SystemExit with its `error:` line already).
     except MissingInput as err:
