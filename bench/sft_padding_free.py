@@ -23,7 +23,8 @@ from pathlib import Path
 
 from timing import summary
 
-from training.sft import make_parser, parse_arguments, prepare
+from training.arguments import make_parser, parse_arguments
+from training.sft import prepare
 
 
 def train(padding_free: bool, steps: int, batch_size: int, dataset: str, base: str) -> dict:

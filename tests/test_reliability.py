@@ -313,7 +313,7 @@ def test_resume_refuses_the_checkpoints_of_another_run(tmp_path, capsys):
     checkpoints = pytest.importorskip("training.checkpoints", reason="the train extra")
     from types import SimpleNamespace
 
-    from training.sft import make_parser, parse_arguments
+    from training.arguments import make_parser, parse_arguments
 
     lora = parse_arguments(make_parser(), [])[2]  # the study's LoRA
 

@@ -19,10 +19,11 @@ from sciner_tasks.formats import FORMATS
 from sciner_tasks.models import MODELS
 from sciner_tasks.names import TASKS_DIR, task_name
 from sciner_tasks.prompting import build_docs
+from training.arguments import make_parser, parse_arguments, translate_push_flag
 from training.base_model import resolve_base
 from training.card import model_card, task_metrics
 from training.examples import sft_examples
-from training.sft import main, make_parser, parse_arguments, translate_push_flag
+from training.sft import main
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = [
@@ -343,7 +344,7 @@ def test_killed_training_resumes_from_its_last_checkpoint(smollm2, tmp_path):
 
 def test_help_lists_our_arguments_and_the_study_defaults_without_importing_trl():
     code = (
-        "import sys, training.sft as sft; text = sft.short_help(); "
+        "import sys, training.sft as sft; text = sft.short_help('LoRA SFT'); "
         "print(sorted({'trl', 'torch', 'peft'} & set(sys.modules))); print(text)"
     )
     out = subprocess.run(

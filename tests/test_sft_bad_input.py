@@ -20,7 +20,8 @@ from test_sft import SHORT
 from sciner_tasks.data import load_split
 from sciner_tasks.data.registry import DatasetSpec
 from sciner_tasks.data.store import write_dataset
-from training.sft import main, make_parser, parse_arguments
+from training.arguments import make_parser, parse_arguments
+from training.sft import main
 
 # `refusal` runs the module as __main__ again, as `python -m` does; runpy warns that it is loaded.
 pytestmark = pytest.mark.filterwarnings("ignore:'training.sft' found in sys.modules")

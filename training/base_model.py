@@ -61,7 +61,7 @@ def resolve_base(base: str, format_name: str | None, trust_remote_code: bool) ->
             f"error: {spec.name} ({spec.hub_id}) runs code from the Hub; pass "
             "--trust_remote_code true if you trust it"
         )
-    format_name = format_name or spec.format
+    format_name = format_name or spec.format_name
     check_format(format_name)
     if spec.lora_base:  # IEPile: a LoRA on a chat model, merged before our own LoRA
         return Base(spec.lora_base, spec.hub_id, format_name, trust_remote_code, spec.lora_base)
