@@ -9,6 +9,7 @@ Usage: README.md. One module per step, data flowing one way:
 * `samples`: logged samples read and re-scored.
 * `identity`: which model a run evaluated, under the study's name where the study has it.
 * `reference`: the study's reported F1, from `reference/*.csv`.
+* `numbers`: fractions shown as percentages.
 * `tables`: Tables 1-3 and the cross-dataset table, with reported and difference rows.
 * `averages`: the mean F1 over each domain's sets.
 * `run_tables`: all runs, and the per-type and error-class breakdowns.

@@ -10,6 +10,7 @@ from typing import Any
 
 from sciner_tasks.names import GENERAL_DOMAIN, SCIENTIFIC
 
+from .numbers import percent
 from .reference import FILES, load_reported, reported_families
 from .runs import Run
 from .tables import (
@@ -19,7 +20,6 @@ from .tables import (
     SETTING_NAMES,
     Row,
     Table,
-    percent,
 )
 
 AVERAGE_GROUPS = (("Scientific", SCIENTIFIC), ("General-domain", GENERAL_DOMAIN))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .collect import parse_results
+from .numbers import percent_text
 from .pairing import aligned, mismatch
 from .problems import Problems
 from .readers import RESULTS_PREFIX, read_json
@@ -154,17 +155,13 @@ def compare(
 HEADER = ("task", "sentences", "F1 A", "F1 B", "B - A", "95% interval", "p boot", "p rand")
 
 
-def percent(value: float) -> str:
-    return f"{100 * value:.2f}"
-
-
 def row(c: Comparison) -> tuple[str, ...]:
     low, high = c.interval
     return (
         c.task,
         str(c.sentences),
-        percent(c.f1_a),
-        percent(c.f1_b),
+        percent_text(c.f1_a),
+        percent_text(c.f1_b),
         f"{100 * c.difference:+.2f}",
         f"[{100 * low:+.2f}, {100 * high:+.2f}]",
         f"{c.p_bootstrap:.4f}",

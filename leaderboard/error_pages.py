@@ -43,6 +43,7 @@ from sciner_tasks.scoring import (
 )
 
 from .assets import asset
+from .numbers import percent_text
 from .runs import Run
 
 PAGE_SIZE = 20  # sentences in the DOM at a time
@@ -301,18 +302,15 @@ def options(values: Sequence[tuple[str, str]]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(text)}</option>' for v, text in values)
 
 
-def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.2f}"
-
-
 def header_html(run: Run, hallucinated: int) -> str:
     samples = run.samples
     score, errors = samples.score, samples.score.errors  # errors: a field per counted class
     facts = (
         f"{run.task} \u00b7 {run.setting} \u00b7 {run.format_name} prompt \u00b7 "
-        f"F1 {percent(score.f1)} (from the logged samples) \u00b7 {samples.sentences} sentences, "
+        f"F1 {percent_text(score.f1)} (from the logged samples) \u00b7 "
+        f"{samples.sentences} sentences, "
         f"{samples.generations} generations, {samples.failed} failed to parse \u00b7 "
-        f"hallucination rate {percent(score.hallucination_rate)}"
+        f"hallucination rate {percent_text(score.hallucination_rate)}"
     )
     swatches = "".join(
         f'<span><span class="m neutral c-{c} swatch">{escape(LABELS[c])}</span> '

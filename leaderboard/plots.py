@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from .numbers import percent
 from .runs import Run
-from .tables import OURS, Table, percent, title
+from .tables import OURS, Table, title
 
 PALETTE = (
     "#1f77b4",

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from sciner_tasks.names import METRICS
 
 from .links import page_path
+from .numbers import percent
 from .runs import Run
 from .tables import (
     OURS,
     Row,
     Table,
     interval,
-    percent,
 )
 
 

@@ -18,8 +18,9 @@ from statistics import NormalDist
 from typing import Any
 
 from sciner_tasks.data import DATASETS
-from sciner_tasks.names import GENERAL_DOMAIN, SCIENTIFIC
+from sciner_tasks.names import GENERAL_DOMAIN, REGIMES, SCIENTIFIC
 
+from .numbers import percent
 from .pairing import paired_p_value
 from .reference import ReportedRow, load_reported
 from .runs import Run
@@ -75,10 +76,6 @@ def title(dataset: str) -> str:
     """The registry's title without its parenthetical ("WLPC (Wet Lab Protocols)" -> "WLPC"):
     headers stay short enough for tables of ten columns."""
     return DATASETS[dataset].title.split(" (")[0]
-
-
-def percent(value: float | None) -> float | None:
-    return None if value is None else 100 * value
 
 
 def column(dataset: str, setting: str, trained_on: str | None = None, reference=None) -> Column:
@@ -211,7 +208,7 @@ def study_table(key, name, caption, columns, runs, reported) -> Table:
 
 
 def table1(runs: Sequence[Run]) -> Table:
-    columns = [column(d, s, reference=f"{d}_{s}") for d in SCIENTIFIC for s in ("0shot", "1shot")]
+    columns = [column(d, s, reference=f"{d}_{s}") for d in SCIENTIFIC for s in REGIMES]
     return study_table(
         "table1",
         "Table 1: zero-shot and one-shot F1 on the scientific datasets",
