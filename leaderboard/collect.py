@@ -291,7 +291,7 @@ def parse_results(
             path,
             f"fine-tuned adapter {model.adapter}: training dataset unknown (no training.sft "
             "model card with `sciner: dataset` metadata in its folder; pass --adapter-dataset "
-            "ADAPTER=DATASET); its runs appear only in the all-runs table",
+            "ADAPTER=DATASET); its runs are left out of the study tables and the averages",
             skipped=False,
         )
     return runs
