@@ -44,7 +44,7 @@ from tqdm.auto import tqdm
 from sciner_tasks.cards import card_training
 from sciner_tasks.data import DATASETS
 from sciner_tasks.harness import MetadataError, metadata_seed
-from sciner_tasks.names import METRICS, REGIMES, TASKS, UNSEEN_METRICS
+from sciner_tasks.names import METRICS, REGIMES, SPAN_BASELINE_MODEL, TASKS, UNSEEN_METRICS
 from sciner_tasks.prompting import DEFAULT_SAMPLER, DEFAULT_SEED
 
 from .identity import SPAN_FORMAT, Identity, baseline_identity, identify, last_part
@@ -60,7 +60,6 @@ EXPECTED_METRICS = tuple(m for m in METRICS if m != "f1_stderr" and m not in UNS
 # cannot be negative. Anything else is a corrupt or hand-edited file, never a score to show.
 METRIC_RANGES = {m: (0.0, math.inf if m.endswith("_stderr") else 1.0) for m in METRICS}
 SAMPLER_NAMES = {"knn": "kNN"}
-BASELINE_MODEL = "span_baseline"  # config.model of training.span_baseline's results
 BASELINE_TASK_PREFIX = "span_baseline_"
 PROGRESS_MIN_FILES = 20  # below this, a progress bar is noise
 
@@ -194,7 +193,7 @@ def loaded(data: dict[str, Any], path: Path, problems: Problems) -> Loaded | Non
     config = data.get("config") if isinstance(data.get("config"), dict) else {}
     args = model_args(config.get("model_args"))
     model_name = data.get("model_name") if isinstance(data.get("model_name"), str) else ""
-    if config.get("model") == BASELINE_MODEL:
+    if config.get("model") == SPAN_BASELINE_MODEL:
         # model_name is "span_baseline/<encoder name>"; the encoder= argument is a full path.
         encoder = model_name.split("/", 1)[1] if "/" in model_name else args.get("encoder", "")
         return Loaded(encoder or "unknown encoder", baseline=True)

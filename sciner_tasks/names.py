@@ -44,6 +44,9 @@ METRICS = (
 )
 # The family's own scorer, in the tasks of formats that have one (UniNER, IEPile).
 UPSTREAM_METRICS = ("upstream_f1",)
+# `config.model` of the span baseline's results files (training.span_baseline writes it, the
+# leaderboard recognises the baseline by it).
+SPAN_BASELINE_MODEL = "span_baseline"
 LOWER_IS_BETTER = ("f1_stderr", "hallucination_rate", "parse_failure_rate", "f1_unseen_stderr")
 
 

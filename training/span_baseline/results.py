@@ -13,13 +13,12 @@ from lm_eval.loggers import EvaluationTracker
 from lm_eval.loggers.utils import add_env_info, get_git_commit_hash
 
 from sciner_tasks.harness import f1_unseen, f1_unseen_stderr
-from sciner_tasks.names import LOWER_IS_BETTER, METRICS
+from sciner_tasks.names import LOWER_IS_BETTER, METRICS, SPAN_BASELINE_MODEL
 
 from .arguments import SpanBaselineArguments
 from .evaluation import Evaluation
 from .features import Coverage
 
-MODEL = "span_baseline"  # config.model, which the leaderboard recognises the baseline by
 VERSION = 1.0
 # The arguments that decide the figures (not where they go or how fast they come).
 RUN_SETTINGS = (
@@ -40,7 +39,7 @@ RUN_SETTINGS = (
 
 
 def baseline_task_name(dataset: str) -> str:
-    return f"{MODEL}_{dataset}"
+    return f"{SPAN_BASELINE_MODEL}_{dataset}"
 
 
 def encoder_name(path: str) -> str:
@@ -55,10 +54,10 @@ def open_tracker(args: SpanBaselineArguments) -> EvaluationTracker:
     samples_<task>_<stamp>.jsonl (lm-eval's rule)."""
     tracker = EvaluationTracker(output_path=str(Path(args.output_dir) / "results.json"))
     tracker.general_config_tracker.log_experiment_args(
-        model_source=MODEL,
+        model_source=SPAN_BASELINE_MODEL,
         # lm-eval names the run after model_args' model=: "span_baseline/<encoder>", which
         # is where the leaderboard reads the encoder from.
-        model_args={"model": f"{MODEL}/{encoder_name(args.encoder)}"},
+        model_args={"model": f"{SPAN_BASELINE_MODEL}/{encoder_name(args.encoder)}"},
         system_instruction=None,
         chat_template=None,
         fewshot_as_multiturn=False,
@@ -133,7 +132,7 @@ def results_dict(
         "higher_is_better": {task: {m: m not in LOWER_IS_BETTER for m in METRICS}},
         "n-samples": {task: {"original": n_original, "effective": len(test.items)}},
         "config": {
-            "model": MODEL,
+            "model": SPAN_BASELINE_MODEL,
             "model_args": {name: getattr(args, name) for name in RUN_SETTINGS},
             "batch_size": args.per_device_train_batch_size,
             "device": str(args.device),
@@ -145,7 +144,7 @@ def results_dict(
         },
         "git_hash": get_git_commit_hash(),
         "date": time.time(),
-        MODEL: extra,
+        SPAN_BASELINE_MODEL: extra,
     }
     add_env_info(results)
     return results
