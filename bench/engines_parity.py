@@ -2,13 +2,16 @@
 
     python bench/engines_parity.py RUNS TASK [--adapter PATH] [--out bench/results]
 
-RUNS holds one lm-eval output folder per engine (RUNS/<engine>/.../results_*.json and the
-logged samples) and RUNS/wall.txt ("engine seconds" lines). The first engine in wall.txt is
-the reference (hf). For every engine: F1 with lm-eval's reported bootstrap standard error, P,
-R, the parse-failure rate, the wall time and its ratio to the reference; and, document by
-document against the reference, how many generations are the same string, how many give the
-same parsed entities, and where the others diverge (first differing character, with a little
-context). Writes engines_parity.json.
+RUNS holds one folder per round (RUNS/r<round>/), each with one lm-eval output folder per
+engine (.../<engine>/.../results_*.json and the logged samples), and RUNS/wall.txt ("engine
+round seconds" lines; `server_start` is the API server's start in that round). The first
+engine in wall.txt is the reference (hf). For every engine: F1 with lm-eval's reported
+bootstrap standard error, P, R and the parse-failure rate (round 0); the wall time per round
+(median, min, max; the API engines' with their round's server start added, which is what a run
+through the API pays) and the ratio of its median to the reference's; and, document by document
+against the reference's round 0, how many generations are the same string in every round, how
+many give the same parsed entities, and where the others diverge (first differing character,
+with a little context). Writes engines_parity.json.
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+from collections import defaultdict
 from importlib import metadata
 from pathlib import Path
+
+from timing import summary
 
 SERVED = {"api", "anthropic"}  # engines_parity.sh's engines that query `vllm serve`
 CONTEXT = 40  # characters of each generation shown around the first difference
@@ -68,35 +75,54 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
-    wall = dict(line.split() for line in (args.runs / "wall.txt").read_text().splitlines())
-    engines = [name for name in wall if (args.runs / name).is_dir()]
-    runs = {name: load_run(args.runs / name, args.task) for name in engines}
+    seconds: dict[str, dict[int, float]] = defaultdict(dict)
+    for line in (args.runs / "wall.txt").read_text().splitlines():
+        name, round_index, value = line.split()
+        seconds[name][int(round_index)] = float(value)
+    starts = seconds.pop("server_start", {})
+    for name in SERVED & set(seconds):  # what a run through the API pays
+        seconds[name] = {r: s + starts[r] for r, s in seconds[name].items()}
+    engines = list(seconds)
+    rounds = sorted(seconds[engines[0]])
+    runs = {
+        (name, r): load_run(args.runs / f"r{r}" / name, args.task)
+        for name in engines
+        for r in rounds
+    }
     reference_name = engines[0]
-    _, reference = runs[reference_name]
-    summary: dict = {
+    _, reference = runs[reference_name, rounds[0]]
+    reference_s = statistics.median(seconds[reference_name].values())
+    report: dict = {
         "task": args.task,
         "adapter": args.adapter and os.path.relpath(args.adapter),
         "reference": reference_name,
         "documents": len(reference),
+        "rounds": len(rounds),
         "versions": {name: version(name) for name in VERSIONS},
+        "api_server_start_s": summary(list(starts.values()), 1) if starts else None,
         "engines": {},
     }
     for name in engines:
-        metrics, samples = runs[name]
-        if samples.keys() != reference.keys():
+        metrics, samples = runs[name, rounds[0]]
+        every_round = [runs[name, r][1] for r in rounds]
+        if any(s.keys() != reference.keys() for s in every_round):
             raise SystemExit(f"error: {name} saw other documents than {reference_name}")
         differing = [
-            d for d in sorted(samples) if samples[d]["generation"] != reference[d]["generation"]
+            d
+            for d in sorted(reference)
+            if any(s[d]["generation"] != reference[d]["generation"] for s in every_round)
         ]
-        summary["engines"][name] = {
+        engine_s = list(seconds[name].values())
+        report["engines"][name] = {
             "f1": metrics["f1"],
             "f1_stderr": metrics["f1_stderr"],
             "precision": metrics["precision"],
             "recall": metrics["recall"],
             "parse_failure_rate": metrics["parse_failure_rate"],
-            "wall_s": round(float(wall[name]), 1),
-            "wall_ratio_to_reference": round(float(wall[name]) / float(wall[reference_name]), 3),
-            "identical_generations": len(samples) - len(differing),
+            "wall_s": summary(engine_s, 1),
+            "wall_includes_server_start": name in SERVED,
+            "wall_ratio_to_reference": round(statistics.median(engine_s) / reference_s, 3),
+            "identical_generations_every_round": len(reference) - len(differing),
             "identical_predictions": sum(
                 samples[d]["predictions"] == reference[d]["predictions"] for d in samples
             ),
@@ -105,26 +131,16 @@ def main(argv: list[str] | None = None) -> int:
                 for d in differing
             },
         }
-    if "server_start" in wall:
-        # What a run through the API pays: the server's start-up, then the client's run.
-        start = float(wall["server_start"])
-        summary["api_server_start_s"] = round(start, 1)
-        for name in SERVED & set(summary["engines"]):
-            paid = float(wall[name]) + start
-            summary["engines"][name]["wall_with_server_start_s"] = round(paid, 1)
-            summary["engines"][name]["wall_with_server_start_ratio_to_reference"] = round(
-                paid / float(wall[reference_name]), 3
-            )
-    for name, engine in summary["engines"].items():
+    for name, engine in report["engines"].items():
         print(
-            f"{name:5} F1 {100 * engine['f1']:6.2f} ± {100 * engine['f1_stderr']:5.2f}  "
-            f"identical generations {engine['identical_generations']}/{len(reference)}  "
-            f"predictions {engine['identical_predictions']}/{len(reference)}  "
+            f"{name:9} F1 {100 * engine['f1']:6.2f} ± {100 * engine['f1_stderr']:5.2f}  "
+            f"identical generations {engine['identical_generations_every_round']}/"
+            f"{len(reference)}  predictions {engine['identical_predictions']}/{len(reference)}  "
             f"wall {engine['wall_s']} s (x{engine['wall_ratio_to_reference']})"
         )
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "engines_parity.json").write_text(json.dumps(summary, indent=2) + "\n")
+        (args.out / "engines_parity.json").write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 
