@@ -182,9 +182,14 @@ def test_a_fifo_ann_is_named_as_not_a_regular_file(tmp_path):
 TASK = "sciner_scierc_0shot"
 
 
-def board_run(folder: Path, samples: list[str] | None = None, results_text: str | None = None):
+def board_run(
+    folder: Path,
+    samples: list[str] | None = None,
+    results_text: str | None = None,
+    pretrained: str = "org/model",
+):
     """One lm-eval run of TASK: its results file and (raw lines) its samples file."""
-    data = results({"pretrained": "org/model"}, {TASK: metrics(0.0)}, 1.0)
+    data = results({"pretrained": pretrained}, {TASK: metrics(0.0)}, 1.0)
     write_run(folder, "2026-01-01T00-00-00", data)
     if results_text is not None:
         write(folder / "results_2026-01-01T00-00-00.json", results_text)
@@ -494,7 +499,9 @@ INTACT_SAMPLES = [logged_line(), logged_line(sentence_id="b")]
 def test_corrupted_board_input_is_a_clean_warning_or_every_sample(results_bytes, samples_bytes):
     with tempfile.TemporaryDirectory() as folder:
         runs = Path(folder) / "runs"
-        board_run(runs / "intact", INTACT_SAMPLES)
+        # Another model's run: a hostile file corrupted into a valid run of the same model
+        # (its date key lost: dated by its mtime, the newer) would rightly replace it.
+        board_run(runs / "intact", INTACT_SAMPLES, pretrained="org/intact")
         hostile = runs / "hostile"
         write(hostile / "results_2026-01-01T00-00-00.json", results_bytes)
         write(hostile / f"samples_{TASK}_2026-01-01T00-00-00.jsonl", samples_bytes)
