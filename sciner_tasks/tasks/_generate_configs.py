@@ -91,11 +91,12 @@ def task_config(dataset: str, regime: str, format_name: str, budget: int) -> dic
 
 
 def group_config(domain: str, regime: str, format_name: str) -> dict:
-    """Each metric's mean over the domain's sets, every set weighing the same. `f1_stderr`
-    is not averaged (lm-eval would report a mean of standard errors as a score): lm-eval
-    derives the group's `f1_stderr` itself from the sets' bootstrap errors while aggregating
-    `f1` (sqrt(sum of squares) / number of sets, the error of an unweighted mean of
-    independent sets); the other metrics have no stderr and show N/A."""
+    """Each metric's mean over the domain's sets, every set weighing the same. The `_stderr`
+    metrics are not averaged (lm-eval would report a mean of standard errors as a score):
+    lm-eval derives the group's `f1_stderr` and `f1_unseen_stderr` itself from the sets'
+    bootstrap errors while aggregating `f1` and `f1_unseen` (sqrt(sum of squares) / number of
+    sets, the error of an unweighted mean of independent sets); the other metrics have no
+    stderr and show N/A."""
     metrics = [m for m in metrics_of(FORMATS[format_name]) if not m.endswith("_stderr")]
     return {
         "group": group_name(domain, regime, format_name),
