@@ -60,15 +60,15 @@ run_vllm() {
 # a time let it batch them. The Anthropic backend insists on a key; vLLM checks none when
 # started without --api-key.
 run_served() {
-  local round="$1" start server engine
+  local round="$1" start engine
   shift
   start=$(date +%s.%N)
   "$venv/bin/vllm" serve "$model" --host 127.0.0.1 --port "$port" \
     --dtype float32 --max-model-len 4096 --enforce-eager --gpu-memory-utilization 0.3 \
     --seed 1234 --enable-lora --max-lora-rank 16 --lora-modules "sciner=$adapter" \
     > "$runs/r$round/server.log" 2>&1 &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
+  server=$!  # global: the EXIT trap stops it if the script ends early
+  trap 'kill "${server:-}" 2>/dev/null || true' EXIT
   until curl -sf "http://127.0.0.1:$port/health" > /dev/null; do
     kill -0 $server 2>/dev/null || { tail -20 "$runs/r$round/server.log"; exit 1; }
     sleep 2
