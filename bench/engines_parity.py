@@ -58,6 +58,12 @@ def load_run(folder: Path, task: str) -> tuple[dict, dict[int, dict]]:
     return metrics, samples
 
 
+def first_difference(reference: dict, every_round: list[dict], doc: int) -> str:
+    """The document's generation in the first round where it differs from the reference."""
+    expected = reference[doc]["generation"]
+    return next(r[doc]["generation"] for r in every_round if r[doc]["generation"] != expected)
+
+
 def divergence(reference: str, other: str) -> dict:
     at = next(
         (i for i, (a, b) in enumerate(zip(reference, other, strict=False)) if a != b),
@@ -127,7 +133,9 @@ def main(argv: list[str] | None = None) -> int:
                 samples[d]["predictions"] == reference[d]["predictions"] for d in samples
             ),
             "divergences": {
-                d: divergence(reference[d]["generation"], samples[d]["generation"])
+                d: divergence(
+                    reference[d]["generation"], first_difference(reference, every_round, d)
+                )
                 for d in differing
             },
         }

@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import summary
+
 from sciner_tasks.data.loading import load_split
 from sciner_tasks.harness import AGGREGATIONS, process_results
 from sciner_tasks.names import METRICS, UNSEEN_METRICS
@@ -150,14 +152,6 @@ def timed(run, items: list[dict]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 5),
-        "min": round(min(values), 5),
-        "max": round(max(values), 5),
-    }
-
-
 def old_pass(old, items: list[dict]) -> dict:
     """The old aggregations, one call per metric as lm-eval makes them."""
 
@@ -199,8 +193,8 @@ def compare(name: str, items: list[dict], old_run, new_run, repeats: int, report
     assert plain(old_result) == plain(new_result), f"{name}: old {old_result} != new {new_result}"
     old_s, new_s = (statistics.median(seconds[side]) for side in ("old", "new"))
     report[name] = {
-        "old_s": spread(seconds["old"]),
-        "new_s": spread(seconds["new"]),
+        "old_s": summary(seconds["old"], 5),
+        "new_s": summary(seconds["new"], 5),
         "speedup": round(old_s / new_s, 1),
         "old_entities_per_s": round(predicted / old_s),
         "new_entities_per_s": round(predicted / new_s),
@@ -227,7 +221,7 @@ def what_a_run_pays(repeats: int, report: dict) -> None:
     report["process_results and aggregation"] = {
         "documents": len(docs),
         "gold_entities": entities,
-        "seconds": spread(seconds),
+        "seconds": summary(seconds, 5),
         "entities_per_s": round(entities / statistics.median(seconds)),
     }
     print(

@@ -43,6 +43,7 @@ from sciner_tasks.names import (
     shipped_group_name,
     task_name,
     task_tags,
+    task_yaml,
 )
 from sciner_tasks.prompting import max_gen_toks
 
@@ -153,7 +154,8 @@ def task_files(datasets: list[str]) -> dict[str, str]:
             budget = max_gen_toks(dataset, format_name)
             for regime in REGIMES:
                 config = task_config(dataset, regime, format_name, budget)
-                files[f"{format_name}/{config['task']}.yaml"] = dump(config)
+                path = task_yaml(dataset, regime, format_name).relative_to(TASKS_DIR)
+                files[str(path)] = dump(config)
     return files
 
 
